@@ -1,0 +1,52 @@
+# Studio: `make run` to use it, `make test` to check it. Both are safe to repeat.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export HF_HUB_OFFLINE := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test test-services lint bench system-deps clean help
+
+help:
+	@echo "make run            install, migrate and start Studio on the embedded defaults"
+	@echo "make test           install and run ruff and the whole suite on the embedded defaults"
+	@echo "make test-services  the suite against DATABASE_URL (PostgreSQL) and REDIS_URL"
+	@echo "make bench          print the benchmark ratios"
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null || { echo "Studio needs Python 3.11 ($(PYTHON) not found)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# A stamp per requirements set: a repeated make skips the install unless a requirements file changed.
+$(VENV)/.installed-run: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@touch $@ $(VENV)/.installed-run
+
+run: $(VENV)/.installed-run
+	$(BIN)/python manage.py runstack
+
+system-deps:
+	@scripts/system-deps
+
+test: $(VENV)/.installed-dev system-deps
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+test-services: $(VENV)/.installed-dev
+	@test -n "$$DATABASE_URL" || { echo "set DATABASE_URL, e.g. postgres://postgres@127.0.0.1:5432/test"; exit 1; }
+	@test -n "$$REDIS_URL" || { echo "set REDIS_URL, e.g. redis://127.0.0.1:6379/0"; exit 1; }
+	$(BIN)/python -m pytest -m "not browser"
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+
+bench: $(VENV)/.installed-dev
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) var/staticfiles .pytest_cache .ruff_cache

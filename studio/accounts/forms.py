@@ -1,0 +1,68 @@
+"""Forms for signing in, asking for access, inviting users and answering access requests."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.forms import AuthenticationForm
+
+from studio.accounts import roles
+
+User = get_user_model()
+ROLE_CHOICES = [(role, role) for role in roles.ROLES]
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": "That username and password do not match. Check both and try again.",
+        "inactive": "This account is disabled. Ask an Admin to enable it.",
+    }
+
+
+class UsernameEmailMixin:
+    def clean_username(self):
+        username = self.cleaned_data["username"].strip()
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError("That username is taken; choose another.")
+        return username
+
+
+class AccessRequestForm(UsernameEmailMixin, forms.Form):
+    username = forms.CharField(max_length=150)
+    email = forms.EmailField()
+    intended_use = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        help_text="What will you use Studio for? Admins read this before they answer.",
+    )
+    password1 = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label="Password again", widget=forms.PasswordInput, strip=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", "The two passwords differ.")
+        elif first:
+            candidate = User(username=cleaned.get("username", ""), email=cleaned.get("email", ""))
+            try:
+                password_validation.validate_password(first, candidate)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class InviteForm(UsernameEmailMixin, forms.Form):
+    username = forms.CharField(max_length=150)
+    email = forms.EmailField()
+    role = forms.ChoiceField(choices=ROLE_CHOICES, initial=roles.DEVELOPER)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=ROLE_CHOICES)
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, help_text="The requester sees this reason."
+    )

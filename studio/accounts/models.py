@@ -1,0 +1,52 @@
+"""Accounts: the site-wide permissions behind the roles, and requests for access."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Access(models.Model):
+    """Holds no rows; it only carries the permissions that the roles are made of."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = [
+            ("view_studio", "Can read Studio's pages"),
+            ("use_tools", "Can use the playground, fine-tuning and the estimator"),
+            ("manage_studio", "Can manage resources, deployments, users and prices"),
+        ]
+
+    def __str__(self) -> str:
+        return "Studio access"
+
+
+class AccessRequest(models.Model):
+    """A person asking for an account, and an Admin's answer (as the service Studio mirrors does)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        DECLINED = "declined", "Declined"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_request")
+    intended_use = models.TextField()
+    status = models.CharField(max_length=16, choices=Status, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.status})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING

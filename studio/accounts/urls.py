@@ -1,0 +1,17 @@
+from django.urls import path
+
+from studio.accounts import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("login/", views.login, name="login"),
+    path("logout/", views.logout, name="logout"),
+    path("request-access/", views.request_access, name="request_access"),
+    path("access-status/", views.access_status, name="access_status"),
+    path("set-password/<uidb64>/<token>/", views.set_password, name="set_password"),
+    path("profile/", views.profile, name="profile"),
+    path("users/", views.user_list, name="user_list"),
+    path("users/<int:user_id>/role/", views.user_set_role, name="user_set_role"),
+    path("requests/<int:request_id>/approve/", views.access_request_approve, name="access_request_approve"),
+    path("requests/<int:request_id>/decline/", views.access_request_decline, name="access_request_decline"),
+]

@@ -1,0 +1,135 @@
+"""Sign-in, access requests, the user list for Admins, and the profile page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth import views as auth_views
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.views.decorators.http import require_POST
+
+from studio.accounts import roles, services
+from studio.accounts.access import admin_required, public, signed_in, viewer_required
+from studio.accounts.forms import AccessRequestForm, DeclineForm, InviteForm, LoginForm, RoleForm
+from studio.accounts.models import AccessRequest
+
+User = get_user_model()
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def get_success_url(self):
+        # People whose access request is still open (or was declined) land on its status page.
+        if roles.role_of(self.request.user) is None:
+            return reverse_lazy("accounts:access_status")
+        return super().get_success_url()
+
+
+login = public(LoginView.as_view())
+logout = public(auth_views.LogoutView.as_view())
+set_password = public(
+    auth_views.PasswordResetConfirmView.as_view(
+        template_name="accounts/set_password.html", success_url=reverse_lazy("accounts:login"), post_reset_login=False
+    )
+)
+
+
+@public
+def request_access(request):
+    if request.user.is_authenticated:
+        return redirect("accounts:access_status")
+    form = AccessRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.access_request_create(
+            username=form.cleaned_data["username"],
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+            intended_use=form.cleaned_data["intended_use"],
+        )
+        messages.success(request, "Your request is sent. Sign in at any time to see the answer.")
+        return redirect("accounts:login")
+    return render(request, "accounts/request_access.html", {"form": form})
+
+
+@signed_in
+def access_status(request):
+    access_request = AccessRequest.objects.filter(user=request.user).first()
+    if roles.role_of(request.user) and (access_request is None or not access_request.is_pending):
+        return redirect("core:home")
+    return render(request, "accounts/access_status.html", {"access_request": access_request})
+
+
+@viewer_required
+def profile(request):
+    description = roles.ROLE_DESCRIPTIONS.get(roles.role_of(request.user))
+    return render(request, "accounts/profile.html", {"role_description": description})
+
+
+@admin_required
+def user_list(request):
+    invite_form = InviteForm(request.POST or None)
+    invite_link = None
+    if request.method == "POST" and invite_form.is_valid():
+        user = services.user_invite(**invite_form.cleaned_data)
+        invite_link = request.build_absolute_uri(services.set_password_path(user))
+        messages.success(request, f"{user.username} is invited. Send them the link below; it is shown only once.")
+        invite_form = InviteForm()
+    users = User.objects.order_by("username").prefetch_related("groups")
+    pending = AccessRequest.objects.filter(status=AccessRequest.Status.PENDING).select_related("user")
+    context = {
+        "users": [(user, roles.role_of(user)) for user in users],
+        "pending": pending,
+        "invite_form": invite_form,
+        "invite_link": invite_link,
+        "role_choices": roles.ROLES,
+        "decline_form": DeclineForm(),
+    }
+    return render(request, "accounts/user_list.html", context)
+
+
+@admin_required
+@require_POST
+def user_set_role(request, user_id: int):
+    user = get_object_or_404(User, pk=user_id)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose one of the roles Admin, Developer or Viewer.")
+        return redirect("accounts:user_list")
+    role = form.cleaned_data["role"]
+    other_admins = User.objects.filter(groups__name=roles.ADMIN, is_active=True).exclude(pk=user.pk)
+    if roles.role_of(user) == roles.ADMIN and role != roles.ADMIN and not other_admins.exists():
+        messages.error(request, "Studio needs at least one Admin; make someone else an Admin first.")
+        return redirect("accounts:user_list")
+    roles.set_role(user, role)
+    messages.success(request, f"{user.username} is now a {role}.")
+    return redirect("accounts:user_list")
+
+
+@admin_required
+@require_POST
+def access_request_approve(request, request_id: int):
+    access_request = get_object_or_404(AccessRequest, pk=request_id, status=AccessRequest.Status.PENDING)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose the role to give before approving.")
+        return redirect("accounts:user_list")
+    services.access_request_approve(access_request, role=form.cleaned_data["role"], decided_by=request.user)
+    messages.success(request, f"{access_request.user.username} is approved as {form.cleaned_data['role']}.")
+    return redirect("accounts:user_list")
+
+
+@admin_required
+@require_POST
+def access_request_decline(request, request_id: int):
+    access_request = get_object_or_404(AccessRequest, pk=request_id, status=AccessRequest.Status.PENDING)
+    form = DeclineForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give a reason when you decline; the requester sees it.")
+        return redirect("accounts:user_list")
+    services.access_request_decline(access_request, reason=form.cleaned_data["reason"], decided_by=request.user)
+    messages.success(request, f"The request from {access_request.user.username} is declined.")
+    return redirect("accounts:user_list")

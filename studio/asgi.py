@@ -1,0 +1,9 @@
+"""ASGI entry point: uvicorn serves Studio through this so that streaming views work."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings")
+
+application = get_asgi_application()

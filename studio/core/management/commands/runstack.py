@@ -1,0 +1,106 @@
+"""`make run`: check, migrate, create the first Admin, then run Redis, the engine, Celery and the web server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import httpx2
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from studio import preflight
+from studio.accounts.services import ensure_first_admin
+from studio.embedded_redis import redis_server_command, wait_for_redis
+from studio.env import ConfigError, env_str, redis_socket_path
+from studio.resources.services import local_engine_resource_ensure
+from studio.stack import Stack, python
+
+
+def wait_for_http(url: str, stack: Stack, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if (child := stack.exited()) is not None:
+            raise CommandError(f"{child.name} exited with code {child.process.returncode} while starting")
+        try:
+            if httpx2.get(url, timeout=1.0).status_code < 500:
+                return
+        except httpx2.TransportError:
+            pass
+        time.sleep(0.2)
+    raise CommandError(f"{url} did not answer within {timeout:.0f} s")
+
+
+class Command(BaseCommand):
+    help = "Run the whole Studio stack in the foreground; Ctrl-C stops every process it started."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=env_str("STUDIO_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(env_str("STUDIO_PORT", "8000")))
+        parser.add_argument("--no-engine", action="store_true", help="do not start the local engine")
+
+    def handle(self, *args, host: str, port: int, no_engine: bool, **options):
+        stack = Stack(log=lambda line: self.stdout.write(line))
+        stopping = False
+
+        def request_stop(signum, frame):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, request_stop)
+        signal.signal(signal.SIGTERM, request_stop)
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "studio.settings", "STUDIO_DATA_DIR": str(settings.VAR_DIR)}
+        try:
+            self._start(stack, env, host, port, no_engine)
+            while not stopping:
+                if (child := stack.exited()) is not None:
+                    raise CommandError(f"{child.name} stopped unexpectedly (exit code {child.process.returncode})")
+                time.sleep(0.3)
+            self.stdout.write("Stopping Studio...")
+        except ConfigError as error:
+            stack.stop()
+            self.stderr.write(f"Studio cannot start: {error}")
+            raise SystemExit(1) from None
+        finally:
+            stack.stop()
+        self.stdout.write("Studio stopped; no process is left running.")
+
+    def _start(self, stack: Stack, env: dict[str, str], host: str, port: int, no_engine: bool) -> None:
+        preflight.check_database()
+        call_command("migrate", interactive=False, verbosity=0)
+        admin, password = ensure_first_admin(password=env_str("STUDIO_ADMIN_PASSWORD") or None)
+
+        if settings.EMBEDDED_REDIS:
+            socket_path = redis_socket_path(settings.VAR_DIR)
+            socket_path.parent.mkdir(parents=True, exist_ok=True)
+            redis_process = stack.start("redis", redis_server_command(socket_path), env)
+            wait_for_redis(settings.REDIS_URL, process=redis_process)
+        else:
+            preflight.check_redis()
+
+        if settings.ENGINE_ENABLED and not no_engine:
+            engine_url = f"http://{settings.ENGINE_HOST}:{settings.ENGINE_PORT}"
+            engine_env = {**env, "ENGINE_HOST": settings.ENGINE_HOST, "ENGINE_PORT": str(settings.ENGINE_PORT),
+                          "ENGINE_DATA_DIR": str(settings.ENGINE_DATA_DIR)}
+            local_engine_resource_ensure(url=engine_url)  # creates the engine's keys file the engine then reads
+            stack.start("engine", [python(), "-m", "engine"], engine_env)
+            wait_for_http(f"{engine_url}/engine/health", stack)
+
+        celery = [python(), "-m", "celery", "-A", "studio"]
+        stack.start("worker", [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"], env)
+        stack.start("beat", [*celery, "beat", "--loglevel", "INFO",
+                             "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME], env)
+        stack.start("web", [python(), "-m", "uvicorn", "studio.asgi:application", "--host", host, "--port", str(port),
+                            "--no-access-log", "--timeout-graceful-shutdown", "5"], env)
+        url = f"http://{host}:{port}/"
+        wait_for_http(f"{url}healthz", stack)
+
+        self.stdout.write(self.style.SUCCESS(f"Studio is running at {url}"))
+        if password:
+            self.stdout.write(f"First login: user {admin.username!r}, password {password!r} (shown once; change it "
+                              "on first use or set STUDIO_ADMIN_PASSWORD before the first run)")
+        elif admin is not None:
+            self.stdout.write(f"First login: user {admin.username!r} with the password in STUDIO_ADMIN_PASSWORD")
+        self.stdout.write("Press Ctrl-C to stop every process.")

@@ -1,0 +1,72 @@
+"""A small supervisor for `make run`: starts Studio's processes as children and stops every one of them."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    # Each child runs in its own session (so that we choose the order of shutdown) and asks the kernel
+    # to send it SIGTERM if the supervisor itself dies, so nothing is ever left behind as an orphan.
+    os.setsid()
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:
+        pass
+
+
+@dataclass
+class Child:
+    name: str
+    process: subprocess.Popen
+
+
+@dataclass
+class Stack:
+    log: Callable[[str], None] = print
+    children: list[Child] = field(default_factory=list)
+
+    def start(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
+        process = subprocess.Popen(argv, env=env, preexec_fn=_die_with_parent)  # noqa: PLW1509 - needs setsid+prctl
+        self.children.append(Child(name, process))
+        return process
+
+    def exited(self) -> Child | None:
+        return next((child for child in self.children if child.process.poll() is not None), None)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop children in reverse start order: web first, Redis last; kill what does not stop in time."""
+        for child in reversed(self.children):
+            if child.process.poll() is None:
+                self._signal_group(child, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for child in reversed(self.children):
+            remaining = max(0.1, deadline - time.monotonic())
+            try:
+                child.process.wait(remaining)
+            except subprocess.TimeoutExpired:
+                self.log(f"{child.name} did not stop in {timeout:.0f} s; killing it")
+            # Whatever the child left in its group (a Celery pool process, say) goes with it.
+            self._signal_group(child, signal.SIGKILL)
+            child.process.wait()
+        self.children.clear()
+
+    @staticmethod
+    def _signal_group(child: Child, sig: int) -> None:
+        try:
+            os.killpg(child.process.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def python() -> str:
+    return sys.executable

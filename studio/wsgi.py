@@ -1,0 +1,9 @@
+"""WSGI entry point, for servers without ASGI (streaming views then buffer)."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings")
+
+application = get_wsgi_application()

@@ -1,0 +1,42 @@
+"""Signing in and out."""
+
+from tests.conftest import PASSWORD
+
+
+def test_wrong_password_shows_an_error_and_keeps_the_username(client, developer_user):
+    response = client.post("/accounts/login/", {"username": "dev", "password": "not it"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "That username and password do not match" in body
+    assert 'value="dev"' in body
+    assert "_auth_user_id" not in client.session
+
+
+def test_right_password_signs_in_and_lands_on_the_dashboard(client, developer_user):
+    response = client.post("/accounts/login/", {"username": "dev", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert client.get("/").status_code == 200
+
+
+def test_user_without_role_lands_on_the_access_status_page(client, make_user):
+    make_user("newcomer")
+    response = client.post("/accounts/login/", {"username": "newcomer", "password": PASSWORD})
+    assert response["Location"] == "/accounts/access-status/"
+
+
+def test_logout_needs_post_and_ends_the_session(client, developer_user):
+    client.force_login(developer_user)
+    assert client.get("/accounts/logout/").status_code == 405
+    client.post("/accounts/logout/")
+    assert client.get("/").status_code == 302
+
+
+def test_navigation_shows_the_user_and_role(client_as, viewer_user):
+    body = client_as(viewer_user).get("/").content.decode()
+    assert "vera" in body and "Viewer" in body
+    assert 'href="/accounts/users/"' not in body  # the Admin entry is for Admins only
+
+
+def test_admin_sees_the_admin_entry(client_as, admin_user):
+    assert 'href="/accounts/users/"' in client_as(admin_user).get("/").content.decode()

@@ -1,0 +1,62 @@
+"""`make run`'s stack: it comes up, its first login works, and Ctrl-C leaves no process behind."""
+
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import httpx2
+import psutil
+import pytest
+
+from tests.processes import ROOT, child_env, free_port
+
+ADMIN_PASSWORD = "first-login-password-42"
+
+
+@pytest.fixture
+def stack(tmp_path):
+    port, engine_port = free_port(), free_port()
+    # The embedded defaults in a data dir of the test's own, whatever DATABASE_URL and REDIS_URL say.
+    env = child_env(STUDIO_DATA_DIR=str(tmp_path / "var"), DATABASE_URL="", REDIS_URL="",
+                    ENGINE_PORT=str(engine_port), STUDIO_ADMIN_PASSWORD=ADMIN_PASSWORD, STUDIO_PORT=str(port))
+    process = subprocess.Popen([sys.executable, "manage.py", "runstack"], cwd=ROOT, env=env, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    output: list[str] = []
+    deadline = time.monotonic() + 120
+    try:
+        for line in process.stdout:
+            output.append(line)
+            if "Press Ctrl-C" in line or time.monotonic() > deadline:
+                break
+        yield process, "".join(output), f"http://127.0.0.1:{port}"
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+def test_stack_starts_serves_the_first_login_and_stops_cleanly(stack):
+    process, output, url = stack
+    assert f"Studio is running at {url}/" in output, output
+    assert "First login: user 'admin'" in output
+
+    descendants = psutil.Process(process.pid).children(recursive=True)
+    commands = " ".join(" ".join(child.cmdline()) for child in descendants)
+    for part in ("redis-server", "celery -A studio worker", "celery -A studio beat", "uvicorn studio.asgi", "engine"):
+        assert part in commands, f"{part} is not running: {commands}"
+
+    with httpx2.Client(base_url=url, follow_redirects=True) as browser:
+        page = browser.get("/accounts/login/")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        home = browser.post("/accounts/login/", data={"username": "admin", "password": ADMIN_PASSWORD,
+                                                      "csrfmiddlewaretoken": token})
+        assert "Welcome, admin" in home.text
+        assert "Local engine" in home.text  # the default resource, with its two deployments
+
+    process.send_signal(signal.SIGINT)  # what Ctrl-C sends
+    remaining = process.stdout.read()
+    assert process.wait(60) == 0, remaining
+    assert "no process is left running" in remaining
+    gone, alive = psutil.wait_procs(descendants, timeout=10)
+    assert alive == [], f"left running: {[p.cmdline() for p in alive]}"

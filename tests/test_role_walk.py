@@ -1,0 +1,72 @@
+"""Every URL of the site, for anonymous visitors and each role: allowed where it should be, refused where not.
+
+The walk reads each view's `studio_access` mark (left by the decorators in studio/accounts/access.py) and then
+checks that the server really behaves that way; a new view without a mark fails the first test.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from studio.accounts import roles
+
+LEVEL_ORDER = ["public", "signed_in", "viewer", "developer", "admin"]
+ROLE_LEVEL = {None: "signed_in", roles.VIEWER: "viewer", roles.DEVELOPER: "developer", roles.ADMIN: "admin"}
+DUMMY_VALUES = {"int": "987654", "str": "x", "slug": "x", "uuid": "00000000-0000-0000-0000-000000000000", "path": "x"}
+
+
+def _walk(patterns, prefix=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), entry
+
+
+def _url_for(route: str, pattern: URLPattern) -> str:
+    url = "/" + route
+    for name, converter in pattern.pattern.converters.items():
+        kind = type(converter).__name__.removesuffix("Converter").lower()
+        url = url.replace(f"<{kind}:{name}>", DUMMY_VALUES.get(kind, "x")).replace(f"<{name}>", "x")
+    return url
+
+
+ALL_PATTERNS = sorted(_walk(get_resolver().url_patterns), key=lambda item: item[0])
+
+
+def test_every_view_states_who_may_open_it():
+    unmarked = [route for route, pattern in ALL_PATTERNS if not hasattr(pattern.callback, "studio_access")]
+    assert unmarked == [], f"views without an access decorator from studio.accounts.access: {unmarked}"
+
+
+def test_the_walk_sees_the_site():
+    routes = {route for route, _ in ALL_PATTERNS}
+    assert {"", "accounts/login/", "accounts/users/", "deployments/", "playground/"} <= routes
+
+
+@pytest.mark.parametrize("role", [None, roles.VIEWER, roles.DEVELOPER, roles.ADMIN], ids=lambda r: r or "no-role")
+@pytest.mark.parametrize(("route", "pattern"), ALL_PATTERNS, ids=[route or "home" for route, _ in ALL_PATTERNS])
+def test_signed_in_users_are_let_in_or_refused_by_their_role(client, make_user, route, pattern, role):
+    level = pattern.callback.studio_access
+    user = make_user("walker", role)
+    client.force_login(user)
+    url = _url_for(route, pattern)
+    allowed = LEVEL_ORDER.index(ROLE_LEVEL[role]) >= LEVEL_ORDER.index(level) or level == "public"
+    for method in ("get", "post"):
+        response = getattr(client, method)(url)
+        if allowed:
+            assert response.status_code != 403, f"{method.upper()} {url} refused a {role} (needs {level})"
+        else:
+            assert response.status_code == 403, f"{method.upper()} {url} let a {role} in (needs {level})"
+
+
+@pytest.mark.parametrize(("route", "pattern"), ALL_PATTERNS, ids=[route or "home" for route, _ in ALL_PATTERNS])
+def test_anonymous_visitors_are_sent_to_sign_in(client, db, route, pattern):
+    url = _url_for(route, pattern)
+    response = client.get(url)
+    if pattern.callback.studio_access == "public":
+        assert not (response.status_code == 302 and response["Location"].startswith("/accounts/login/"))
+    else:
+        assert response.status_code == 302, f"GET {url} answered {response.status_code} to an anonymous visitor"
+        assert response["Location"].startswith("/accounts/login/?next=")
