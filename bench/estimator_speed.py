@@ -1,0 +1,120 @@
+"""Bench the estimator's hot paths against their floors; prints PASS/FAIL per target and exits 1 on any FAIL."""
+
+import io
+import random
+import struct
+import sys
+import time
+import tracemalloc
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+
+from PIL import Image  # noqa: E402
+
+from studio.estimator.images import image_tokens, read_image_size  # noqa: E402
+from studio.estimator.tokens import count_text_tokens, encoding_name_for_model, get_encoding  # noqa: E402
+
+MODEL = "gpt-4o"
+TEXT_MB = 10
+MAX_COUNT_RATIO = 1.15
+MAX_IMAGE_SECONDS = 0.050
+MAX_IMAGE_BYTES = 50 * 1024 * 1024
+
+
+def best_of(runs: int, work: Callable[[], object]) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        started = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def sample_text(megabytes: int) -> str:
+    rng = random.Random(42)
+    # Mixed text: ASCII, accents, CJK, digits, newlines and a special-token string that must count as text.
+    words = "the estimator counts tokens Azure OpenAI déjà vu 数据 <|endoftext|> 42,".split() + ["\n"]
+    pieces, size = [], 0
+    while size < megabytes * 1_000_000:
+        word = rng.choice(words) + " "
+        pieces.append(word)
+        size += len(word.encode())
+    return "".join(pieces)
+
+
+def gray_png(width: int, height: int) -> bytes:
+    """A complete, valid grayscale PNG, compressed row by row so 400 MP never sit in memory."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    compressor, row, parts = zlib.compressobj(9), b"\0" * (width + 1), []
+    for _ in range(height):
+        parts.append(compressor.compress(row))
+    parts.append(compressor.flush())
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", b"".join(parts)) + chunk(b"IEND", b"")
+
+
+def size_and_price(data: bytes) -> int:
+    width, height, _ = read_image_size(data)
+    return image_tokens(width, height, "high", MODEL).tokens
+
+
+def peak_bytes(work: Callable[[], object]) -> int:
+    tracemalloc.start()
+    work()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak
+
+
+def report(label: str, ok: bool) -> bool:
+    print(f"  {'PASS' if ok else 'FAIL'}  {label}")
+    return ok
+
+
+def bench_counting() -> list[bool]:
+    text = sample_text(TEXT_MB)
+    encoding = get_encoding(encoding_name_for_model(MODEL))
+    assert count_text_tokens(text, MODEL) == len(encoding.encode_ordinary(text))  # like for like
+    raw = best_of(3, lambda: encoding.encode_ordinary(text))
+    ours = best_of(3, lambda: count_text_tokens(text, MODEL))
+    # For reference only: encode(disallowed_special=()) gives the same ids by a slightly longer path.
+    plain = best_of(3, lambda: encoding.encode(text, disallowed_special=()))
+    ratio = ours / raw
+    print(f"1. {TEXT_MB} MB of text, {MODEL}, best of 3")
+    print(f"   tiktoken encode_ordinary: {raw:.3f} s   count_text_tokens: {ours:.3f} s   ratio {ratio:.3f}x")
+    print(f"   (tiktoken encode(disallowed_special=()), same ids: {plain:.3f} s)")
+    return [report(f"count_text_tokens within {MAX_COUNT_RATIO}x of tiktoken", ratio <= MAX_COUNT_RATIO)]
+
+
+def bench_images() -> list[bool]:
+    big = gray_png(20000, 20000)
+    small = io.BytesIO()
+    Image.new("RGB", (100, 100), "white").save(small, "PNG")
+    small = small.getvalue()
+    assert size_and_price(big) == 765 and size_and_price(small) == 255
+    big_s, small_s = best_of(20, lambda: size_and_price(big)), best_of(20, lambda: size_and_price(small))
+    big_mem, small_mem = peak_bytes(lambda: size_and_price(big)), peak_bytes(lambda: size_and_price(small))
+    print(f"2. read_image_size + image_tokens, best of 20 (20000x20000 PNG is {len(big) / 1e6:.2f} MB on disk)")
+    print(f"   20000x20000: {big_s * 1e3:.3f} ms, peak {big_mem / 1024:.1f} KiB")
+    print(f"   100x100:     {small_s * 1e3:.3f} ms, peak {small_mem / 1024:.1f} KiB")
+    print(f"   ratio big/small: time {big_s / small_s:.2f}x, memory {big_mem / small_mem:.2f}x")
+    return [
+        report(f"20000x20000 sized in under {MAX_IMAGE_SECONDS * 1e3:.0f} ms", big_s < MAX_IMAGE_SECONDS),
+        report(f"20000x20000 sized in under {MAX_IMAGE_BYTES // 2**20} MB", big_mem < MAX_IMAGE_BYTES),
+    ]
+
+
+def main() -> int:
+    results = bench_counting() + bench_images()
+    print("all targets met" if all(results) else "some targets missed")
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

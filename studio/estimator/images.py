@@ -1,0 +1,122 @@
+"""The image-input token rule (tiles of 512 px) and header-only image sizing."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import math
+import re
+import struct
+import warnings
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from PIL import GifImagePlugin, Image, JpegImagePlugin, PngImagePlugin, WebPImagePlugin
+
+from studio.estimator.errors import EstimatorError, ImageError, TooLarge
+
+# A bomb is an image whose header declares more than 1 gigapixel. We never decode pixels, so sizing a large
+# image costs nothing; the limit stops whatever later decodes it. 20000x20000 (0.4 GP) passes, 50000x50000 fails.
+MAX_IMAGE_PIXELS: int = 1_000_000_000
+# The API takes at most 20 MB per image; refusing bigger data URLs before decoding bounds memory.
+MAX_IMAGE_BYTES: int = 20 * 1024 * 1024
+
+# The formats the vision API accepts. Opening through their plugins directly skips Pillow's process-wide
+# bomb limit (178 MP, which would refuse 20000x20000); MAX_IMAGE_PIXELS above is enforced instead.
+_PLUGINS = (PngImagePlugin.PngImageFile, JpegImagePlugin.JpegImageFile, GifImagePlugin.GifImageFile,
+            WebPImagePlugin.WebPImageFile)
+_DATA_URL = re.compile(r"data:image/[\w.+-]+;base64,", re.IGNORECASE)
+
+LOW_DETAIL = "low"
+DETAILS = ("low", "high", "auto")
+MAX_SIDE = 2048
+SHORT_SIDE = 768
+TILE = 512
+
+
+@dataclass(frozen=True)
+class ImageTokens:
+    width: int
+    height: int
+    detail: str
+    resized: tuple[int, int]  # the size the tiles are cut from (the original size for low detail)
+    tiles: int
+    tokens: int
+
+
+def _token_prices(model: str) -> tuple[int, int]:
+    """(base, per tile): gpt-4o-mini bills ~33x the tokens for the same dollars; others use gpt-4o's rule."""
+    return (2833, 5667) if "gpt-4o-mini" in model.lower() else (85, 170)
+
+
+def _scaled(width: int, height: int, target: int, side: int) -> tuple[int, int]:
+    # Integer floor like OpenAI's worked examples, never below 1 px for very thin images.
+    return max(1, width * target // side), max(1, height * target // side)
+
+
+def image_tokens(width: int, height: int, detail: str = "auto", model: str = "gpt-4o") -> ImageTokens:
+    """Tokens of one image input: low is a flat base; high and auto fit 2048, shrink the short side to 768, tile."""
+    for name, value in (("width", width), ("height", height)):
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise EstimatorError(f"image {name} must be a positive whole number of pixels, got {value!r}", param=name)
+    if detail not in DETAILS:
+        raise EstimatorError(f"image detail must be one of {', '.join(DETAILS)}, got {detail!r}", param="detail")
+    base, per_tile = _token_prices(model)
+    if detail == LOW_DETAIL:
+        return ImageTokens(width, height, detail, (width, height), 0, base)
+    w, h = width, height
+    if max(w, h) > MAX_SIDE:
+        w, h = _scaled(w, h, MAX_SIDE, max(w, h))
+    if min(w, h) > SHORT_SIDE:
+        w, h = _scaled(w, h, SHORT_SIDE, min(w, h))
+    tiles = math.ceil(w / TILE) * math.ceil(h / TILE)
+    return ImageTokens(width, height, detail, (w, h), tiles, base + per_tile * tiles)
+
+
+def read_image_size(data: bytes | BinaryIO) -> tuple[int, int, str]:
+    """(width, height, format) from the header only; pixels are never decoded."""
+    fp = io.BytesIO(data) if isinstance(data, bytes | bytearray | memoryview) else data
+    if not fp.seekable():
+        fp = io.BytesIO(fp.read())
+    start = fp.tell()
+    prefix = fp.read(16)
+    for plugin in _PLUGINS:
+        accepted = plugin.format.upper() in Image.OPEN and Image.OPEN[plugin.format.upper()][1](prefix)
+        if not accepted or isinstance(accepted, str):
+            continue
+        fp.seek(start)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                with plugin(fp) as im:  # lazy: reads chunks up to the pixel data, never .load()
+                    width, height = im.size
+                    kind = im.format
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+            raise ImageError(f"image refused as a decompression bomb: {e}", param="image") from e
+        except (SyntaxError, OSError, EOFError, ValueError, IndexError, TypeError, struct.error) as e:
+            raise ImageError(f"{plugin.format} image is truncated or damaged: {e}", param="image") from e
+        if width <= 0 or height <= 0:
+            raise ImageError(f"image header declares an empty size {width} x {height}", param="image")
+        if width * height > MAX_IMAGE_PIXELS:
+            raise ImageError(
+                f"image is {width} x {height} = {width * height:,} pixels, over the limit of {MAX_IMAGE_PIXELS:,}",
+                param="image",
+            )
+        return width, height, kind
+    raise ImageError(f"not an image: starts with {bytes(prefix[:8])!r}; send PNG, JPEG, GIF or WEBP", param="image")
+
+
+def decode_data_url(url: str) -> bytes:
+    """The bytes of a `data:image/...;base64,...` URL."""
+    match = _DATA_URL.match(url) if isinstance(url, str) else None
+    if not match:
+        shown = url[:40] if isinstance(url, str) else type(url).__name__
+        raise ImageError(f"expected a data:image/...;base64,... URL, got {shown!r}", param="image_url")
+    payload = url[match.end():]
+    if len(payload) * 3 // 4 > MAX_IMAGE_BYTES:
+        raise TooLarge(f"image is over {MAX_IMAGE_BYTES // (1024 * 1024)} MB; send a smaller one", param="image_url")
+    try:
+        return base64.b64decode("".join(payload.split()), validate=True)
+    except (binascii.Error, ValueError) as e:
+        raise ImageError(f"image data URL is not valid base64: {e}", param="image_url") from e
