@@ -39,6 +39,8 @@ def role_of(user) -> str | None:
     """The user's role name, or None for anonymous users and users not (yet) given one."""
     if not user.is_authenticated or not user.is_active:
         return None
+    if user.is_superuser:  # created with `manage.py createsuperuser`: holds every permission already
+        return ADMIN
     names = {group.name for group in user.groups.all()}
     return next((role for role in ROLES if role in names), None)
 

@@ -73,3 +73,10 @@ def test_roles_are_groups_with_growing_permissions(db):
     assert perms[roles.VIEWER] == {"view_studio"}
     assert perms[roles.DEVELOPER] == {"view_studio", "use_tools"}
     assert perms[roles.ADMIN] == {"view_studio", "use_tools", "manage_studio"}
+
+
+def test_a_superuser_counts_as_admin(client, django_user_model):
+    superuser = django_user_model.objects.create_superuser("root", "root@example.com", PASSWORD)
+    assert roles.role_of(superuser) == roles.ADMIN
+    client.force_login(superuser)
+    assert client.get("/accounts/users/").status_code == 200
