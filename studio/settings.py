@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "studio.core",
     "studio.accounts",
     "studio.resources",
+    "studio.estimator",
     "playground",
     "finetune",
 ]
@@ -161,6 +162,10 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("STUDIO_MAX_REQUEST_BYTES", 12 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# The estimator: the largest text (page and JSON API body) and fine-tuning file it will count.
+STUDIO_MAX_ESTIMATE_BYTES = env_int("STUDIO_MAX_ESTIMATE_BYTES", 10 * 1024 * 1024)
+STUDIO_MAX_DATASET_BYTES = env_int("STUDIO_MAX_DATASET_BYTES", 100 * 1024 * 1024)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

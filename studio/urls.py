@@ -8,6 +8,8 @@ urlpatterns = [
     path("deployments/", include("studio.resources.urls")),
     path("playground/", include("playground.urls")),
     path("fine-tuning/", include("finetune.urls")),
+    path("estimator/", include("studio.estimator.urls")),
+    path("api/v1/", include("studio.estimator.api_urls")),
 ]
 
 handler403 = "studio.core.views.permission_denied"

@@ -12,6 +12,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from studio.accounts import roles
 
 LEVEL_ORDER = ["public", "signed_in", "viewer", "developer", "admin"]
+# JSON APIs (session or bearer token) answer with JSON, never a redirect: 401 to anonymous callers, 403 to roles
+# below the level; the level they need, by mark.
+API_LEVELS = {"api_developer": "developer"}
 ROLE_LEVEL = {None: "signed_in", roles.VIEWER: "viewer", roles.DEVELOPER: "developer", roles.ADMIN: "admin"}
 DUMMY_VALUES = {"int": "987654", "str": "x", "slug": "x", "uuid": "00000000-0000-0000-0000-000000000000", "path": "x"}
 
@@ -42,23 +45,27 @@ def test_every_view_states_who_may_open_it():
 
 def test_the_walk_sees_the_site():
     routes = {route for route, _ in ALL_PATTERNS}
-    assert {"", "accounts/login/", "accounts/users/", "deployments/", "playground/"} <= routes
+    assert {"", "accounts/login/", "accounts/users/", "deployments/", "playground/", "estimator/",
+            "api/v1/estimate"} <= routes
 
 
 @pytest.mark.parametrize("role", [None, roles.VIEWER, roles.DEVELOPER, roles.ADMIN], ids=lambda r: r or "no-role")
 @pytest.mark.parametrize(("route", "pattern"), ALL_PATTERNS, ids=[route or "home" for route, _ in ALL_PATTERNS])
 def test_signed_in_users_are_let_in_or_refused_by_their_role(client, make_user, route, pattern, role):
     level = pattern.callback.studio_access
+    needed = API_LEVELS.get(level, level)
     user = make_user("walker", role)
     client.force_login(user)
     url = _url_for(route, pattern)
-    allowed = LEVEL_ORDER.index(ROLE_LEVEL[role]) >= LEVEL_ORDER.index(level) or level == "public"
+    allowed = LEVEL_ORDER.index(ROLE_LEVEL[role]) >= LEVEL_ORDER.index(needed) or level == "public"
     for method in ("get", "post"):
         response = getattr(client, method)(url)
         if allowed:
-            assert response.status_code != 403, f"{method.upper()} {url} refused a {role} (needs {level})"
+            assert response.status_code not in (401, 403), f"{method.upper()} {url} refused a {role} (needs {level})"
         else:
             assert response.status_code == 403, f"{method.upper()} {url} let a {role} in (needs {level})"
+            if level in API_LEVELS:
+                assert response["Content-Type"] == "application/json", f"{url} refused a {role} without JSON"
 
 
 @pytest.mark.parametrize(("route", "pattern"), ALL_PATTERNS, ids=[route or "home" for route, _ in ALL_PATTERNS])
@@ -67,6 +74,11 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, db, route, pattern):
     response = client.get(url)
     if pattern.callback.studio_access == "public":
         assert not (response.status_code == 302 and response["Location"].startswith("/accounts/login/"))
+    elif pattern.callback.studio_access in API_LEVELS:
+        assert response.status_code == 401, f"GET {url} answered {response.status_code} to an anonymous caller"
+        assert response["Content-Type"] == "application/json"
+        assert response.json()["error"]["code"] == "unauthenticated"
+        assert client.post(url, "{}", content_type="application/json").status_code == 401
     else:
         assert response.status_code == 302, f"GET {url} answered {response.status_code} to an anonymous visitor"
         assert response["Location"].startswith("/accounts/login/?next=")

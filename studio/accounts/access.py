@@ -5,9 +5,11 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
 
-from studio.accounts import roles
+from studio.accounts import api_tokens, roles
 
 # The level a view asks for, by the mark it carries; "signed_in" needs an account but no role.
 LEVELS = {"viewer": roles.VIEW, "developer": roles.USE, "admin": roles.MANAGE}
@@ -46,3 +48,63 @@ def public(view):
     view = login_not_required(view)
     view.studio_access = "public"
     return view
+
+
+def json_error(status: int, code: str, message: str, param: str | None = None, *,
+               headers: dict[str, str] | None = None) -> JsonResponse:
+    """The JSON APIs' error shape, as Azure OpenAI answers: {"error": {"code", "message", "param"}}."""
+    body = {"error": {"code": code, "message": message, "param": param}}
+    return JsonResponse(body, status=status, headers=headers)
+
+
+class _CsrfCheck(CsrfViewMiddleware):
+    def _reject(self, request, reason):
+        return reason
+
+
+def _csrf_failure(request) -> str | None:
+    """Django's own CSRF check, run by hand: the reason it fails, or None when the request passes."""
+    check = _CsrfCheck(lambda request: None)
+    check.process_request(request)
+    return check.process_view(request, None, (), {})
+
+
+def api_developer(view):
+    """A JSON API for Developers, by browser session or `Authorization: Bearer <token>` (see api_tokens).
+
+    Refusals are JSON, never a redirect: 401 without a valid session or token, 403 without the Developer role.
+    CSRF is checked for session callers only: a browser never attaches a bearer token on its own, so a token
+    proves the caller meant the request.
+    """
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        header = request.headers.get("Authorization")
+        if header is not None:
+            scheme, _, raw = header.partition(" ")
+            if scheme.lower() != "bearer" or not raw.strip():
+                return json_error(401, "invalid_auth", "send the token as 'Authorization: Bearer <token>'",
+                                  headers={"WWW-Authenticate": "Bearer"})
+            user = api_tokens.user_for_token(raw.strip())
+            if user is None:
+                return json_error(401, "invalid_token", "the token is unknown or revoked; issue a new one on your "
+                                  "profile page", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+            request.user = user
+        elif request.user.is_authenticated:
+            try:
+                reason = _csrf_failure(request)  # reads a form-encoded body to find the token
+            except RequestDataTooBig:
+                return json_error(413, "too_large", "the body is over the size limit")
+            if reason:
+                return json_error(403, "csrf_failed", f"CSRF check failed ({reason}): a browser session must send "
+                                  "the X-CSRFToken header; scripts should use a bearer token instead")
+        else:
+            return json_error(401, "unauthenticated", "sign in, or send 'Authorization: Bearer <token>' with a token "
+                              "from your profile page", headers={"WWW-Authenticate": "Bearer"})
+        if not request.user.has_perm(LEVELS["developer"]):
+            return json_error(403, "forbidden", "this API needs the Developer role or higher")
+        return view(request, *args, **kwargs)
+
+    wrapped = login_not_required(wrapped)
+    wrapped.csrf_exempt = True  # checked above, for session callers only
+    wrapped.studio_access = "api_developer"
+    return wrapped

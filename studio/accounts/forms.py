@@ -66,3 +66,8 @@ class DeclineForm(forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, help_text="The requester sees this reason."
     )
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(max_length=100, label="Token name",
+                           help_text="What it is for, e.g. the script or the machine that uses it.")

@@ -7,12 +7,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
-from studio.accounts import roles, services
-from studio.accounts.access import admin_required, public, signed_in, viewer_required
-from studio.accounts.forms import AccessRequestForm, DeclineForm, InviteForm, LoginForm, RoleForm
-from studio.accounts.models import AccessRequest
+from studio.accounts import api_tokens, roles, services
+from studio.accounts.access import admin_required, developer_required, public, signed_in, viewer_required
+from studio.accounts.forms import AccessRequestForm, ApiTokenForm, DeclineForm, InviteForm, LoginForm, RoleForm
+from studio.accounts.models import AccessRequest, ApiToken
 
 User = get_user_model()
 
@@ -63,10 +64,41 @@ def access_status(request):
     return render(request, "accounts/access_status.html", {"access_request": access_request})
 
 
+def _profile(request, **context):
+    context = {
+        "role_description": roles.ROLE_DESCRIPTIONS.get(roles.role_of(request.user)),
+        "api_tokens": ApiToken.objects.filter(user=request.user),
+        "token_form": ApiTokenForm(),
+        **context,
+    }
+    return render(request, "accounts/profile.html", context)
+
+
 @viewer_required
 def profile(request):
-    description = roles.ROLE_DESCRIPTIONS.get(roles.role_of(request.user))
-    return render(request, "accounts/profile.html", {"role_description": description})
+    return _profile(request)
+
+
+@developer_required
+@require_POST
+def api_token_issue(request):
+    form = ApiTokenForm(request.POST)
+    if not form.is_valid():
+        return _profile(request, token_form=form)
+    token, raw = api_tokens.issue(request.user, form.cleaned_data["name"])
+    # The one time the full token exists outside the caller's hands: shown on this page, never stored or cached.
+    response = _profile(request, new_token=raw, new_token_row=token)
+    add_never_cache_headers(response)
+    return response
+
+
+@viewer_required
+@require_POST
+def api_token_revoke(request, token_id: int):
+    token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
+    api_tokens.revoke(token)
+    messages.success(request, f"The token {token.name} is revoked; requests that send it now get 401.")
+    return redirect("accounts:profile")
 
 
 @admin_required

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -142,9 +143,16 @@ def _price_name(model: str) -> str:
     return base_model_name(model).replace("gpt-3.5-turbo", "gpt-35-turbo")
 
 
+# What may follow a priced model's name and still be that model: a version such as 2024-08-06, 0125 or 1106-preview.
+# Anything else names another model (gpt-4.1-mini is not gpt-4.1, gpt-4-32k is not gpt-4).
+_VERSION_SUFFIX = re.compile(r"\d{4}(-\d{2}-\d{2})?(-preview)?|preview")
+
+
 def _names_model(row_model: str, name: str) -> bool:
     row_model = row_model.lower()
-    return name == row_model or name.startswith(row_model + "-")
+    if name == row_model:
+        return True
+    return name.startswith(row_model + "-") and _VERSION_SUFFIX.fullmatch(name[len(row_model) + 1:]) is not None
 
 
 def _latest(rows: Iterable[PriceRow], name: str, deployment_type: str, on_date: date, kind: str,

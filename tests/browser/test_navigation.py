@@ -15,7 +15,7 @@ def test_admin_visits_every_navigation_entry_and_signs_out(sign_in, make_user, s
 
     entries = page.locator("nav.nav a")
     names = entries.all_inner_texts()
-    assert {"Playground", "Deployments", "Fine-tuning", "Admin"} <= set(names)
+    assert {"Playground", "Deployments", "Fine-tuning", "Estimator", "Admin"} <= set(names)
     for name in names:
         page.locator("nav.nav a", has_text=name).click()
         page.wait_for_load_state()

@@ -120,6 +120,14 @@ def test_the_longest_matching_model_name_prices_a_model(model, priced_as):
     assert (row.model if row else None) == priced_as
 
 
+def test_a_model_family_member_is_not_priced_as_its_shorter_sibling():
+    rows = [PriceRow(model="gpt-4.1", kind="tokens", input_per_1m=2, output_per_1m=8, deployment_type="GlobalStandard",
+                     currency="USD", effective_from=date(2026, 1, 1))]
+    assert match_price(rows, "gpt-4.1-2025-04-14", "GlobalStandard", date(2026, 6, 1)) is not None
+    assert match_price(rows, "gpt-4.1-mini", "GlobalStandard", date(2026, 6, 1)) is None
+    assert match_price(rows, "gpt-4.1-nano-2025-04-14", "GlobalStandard", date(2026, 6, 1)) is None
+
+
 def test_the_newest_price_in_force_on_the_date_wins():
     old = PriceRow("gpt-4o", "tokens", Decimal("5"), Decimal("15"), effective_from=date(2024, 1, 1))
     new = replace(old, input_per_1m=Decimal("2.5"), effective_from=date(2025, 1, 1))

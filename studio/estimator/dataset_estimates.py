@@ -1,0 +1,92 @@
+"""Fine-tuning dataset estimates: the validator's report, the epochs, billed tokens, training and hosting cost."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import BinaryIO
+
+from studio.estimator import datasets, pricing
+from studio.estimator.selectors import price_book
+from studio.estimator.services import DAYS_PER_MONTH, Priced, cost_by
+
+HOURS_PER_MONTH = 24 * DAYS_PER_MONTH
+PREVIEWS = 3
+PREVIEW_CHARS = 400
+
+
+@dataclass(frozen=True)
+class Preview:
+    line: int
+    turns: list[tuple[str, str]]  # (role, text); images show as "[image]"
+
+
+@dataclass
+class DatasetEstimate:
+    model: str
+    report: datasets.DatasetReport
+    epochs: int
+    epochs_auto: bool
+    billed_tokens: int
+    training: Priced
+    hosting: Priced  # one hour of a deployed fine-tune
+    hosting_month: Decimal | None = None
+    previews: list[Preview] = field(default_factory=list)
+
+    @property
+    def histogram(self) -> list[tuple[int, int, int]]:
+        return self.report.histogram()
+
+    @property
+    def histogram_peak(self) -> int:
+        return max((count for _, _, count in self.histogram), default=0)
+
+
+def _text_of(content) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(p.get("text", "") if p.get("type") == "text" else "[image]" for p in content)
+    return ""
+
+
+def _previews(file: BinaryIO, broken: set[int], limit: int = PREVIEWS) -> list[Preview]:
+    """The first few valid examples, read again from the start; only these lines are parsed a second time."""
+    file.seek(0)
+    previews = []
+    for line_no, raw in enumerate(file, start=1):
+        if len(previews) >= limit:
+            break
+        if line_no in broken or not raw.strip():
+            continue
+        try:
+            example = json.loads(raw.decode("utf-8-sig"))
+            if "messages" in example:
+                turns = [(m["role"], _text_of(m.get("content"))) for m in example["messages"]]
+            else:
+                turns = [("prompt", example["prompt"]), ("completion", example["completion"])]
+        except (ValueError, KeyError, TypeError, AttributeError):
+            continue  # a broken line beyond the listed ones: the report already counts it
+        previews.append(Preview(line_no, [(role, text[:PREVIEW_CHARS]) for role, text in turns]))
+    return previews
+
+
+def estimate_dataset(file: BinaryIO, model: str, *, epochs: int | None, deployment_type: str,
+                     max_bytes: int) -> DatasetEstimate:
+    """Stream the file through the validator line by line; broken lines are listed and the valid ones counted."""
+    file.seek(0)
+    report = datasets.validate_training_jsonl(file, model, max_bytes=max_bytes)
+    chosen = epochs if epochs is not None else datasets.default_epochs(report.examples)
+    billed = datasets.billed_training_tokens(report.example_tokens, model, chosen)
+    book = price_book()
+    training = cost_by(book.quote(model, deployment_type, "training_tokens"),
+                       lambda row: pricing.training_cost(billed, row))
+    hosting_quote = book.quote(model, deployment_type, "hosting_hour")
+    hosting = cost_by(hosting_quote, lambda row: pricing.hosting_cost(1, row))
+    hosting_month = pricing.hosting_cost(HOURS_PER_MONTH, hosting_quote.row).total if hosting.cost else None
+    return DatasetEstimate(
+        model=model, report=report, epochs=chosen, epochs_auto=epochs is None, billed_tokens=billed,
+        training=training, hosting=hosting, hosting_month=hosting_month,
+        previews=_previews(file, {e.line for e in report.errors}),
+    )

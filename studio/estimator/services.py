@@ -1,0 +1,218 @@
+"""Estimates the page and the JSON API share (tokens of a text, chat or prompt, their cost) and price changes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+
+from studio.estimator import pricing
+from studio.estimator.errors import EstimatorError
+from studio.estimator.images import ImageTokens
+from studio.estimator.models import Price
+from studio.estimator.selectors import (
+    DEFAULT_DEPLOYMENT_TYPE,
+    DEPLOYMENT_TYPES,
+    PriceBook,
+    PriceQuote,
+    ResolvedModel,
+    price_book,
+    resolve_model,
+)
+from studio.estimator.tokens import (
+    REPLY_PRIMING_TOKENS,
+    TOKENS_PER_MESSAGE,
+    TOKENS_PER_NAME,
+    ImageSizer,
+    count_chat_tokens,
+    count_prompt_tokens,
+    count_text_tokens,
+    tokenize,
+)
+
+DAYS_PER_MONTH = 30
+TOKENS_SHOWN = 5000  # coloured token spans on the page; the count itself is always exact
+# Tokens average about 4 characters; a prefix 4 times longer than that holds the first TOKENS_SHOWN tokens of any
+# ordinary text, so a 10 MB text is not split into millions of Python strings just to draw 5,000 of them.
+_CHARS_PER_SHOWN_TOKEN = 16
+
+
+@dataclass(frozen=True)
+class Priced:
+    """A cost and the price row it came from, or why there is no cost."""
+
+    quote: PriceQuote
+    cost: pricing.Cost | None = None
+    problem: str | None = None  # e.g. output tokens for a model without an output price
+
+    @property
+    def note(self) -> str | None:
+        return self.problem or (None if self.quote.row else self.quote.missing)
+
+
+@dataclass(frozen=True)
+class TokenEstimate:
+    model: ResolvedModel
+    prompt_tokens: int
+    text_tokens: int
+    image_tokens: int = 0
+    images: list[ImageTokens] = field(default_factory=list)
+    output_tokens: int = 0
+    priced: Priced | None = None
+
+
+@dataclass(frozen=True)
+class MessageCount:
+    role: str
+    name: str
+    tokens: int  # its 3 tokens of overhead, name, text and images
+    image_tokens: int
+
+
+@dataclass(frozen=True)
+class ChatEstimate(TokenEstimate):
+    messages: list[MessageCount] = field(default_factory=list)
+    per_message_overhead: int = 0
+    name_overhead: int = 0
+    reply_priming: int = REPLY_PRIMING_TOKENS
+
+    @property
+    def content_tokens(self) -> int:
+        return self.text_tokens - self.per_message_overhead - self.name_overhead - self.reply_priming
+
+
+@dataclass(frozen=True)
+class TokenizedText:
+    count: int
+    tokens: list[tuple[int, str]]  # (id, text) of the first TOKENS_SHOWN tokens
+
+    @property
+    def capped(self) -> bool:
+        return self.count > len(self.tokens)
+
+
+@dataclass(frozen=True)
+class ProjectionRow:
+    deployment_type: str
+    priced: Priced
+    per_day: Decimal | None = None
+    per_month: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Projection:
+    model: ResolvedModel
+    input_tokens: int
+    output_tokens: int
+    requests_per_day: int
+    rows: list[ProjectionRow]
+    days: int = DAYS_PER_MONTH
+
+
+def deployment_type_for(model: ResolvedModel, requested: str | None) -> str:
+    """The type asked for, else the picked deployment's own, else Global Standard (the reference's prices)."""
+    return requested or model.deployment_type or DEFAULT_DEPLOYMENT_TYPE
+
+
+def cost_by(quote: PriceQuote, cost_of: Callable[[pricing.PriceRow], pricing.Cost]) -> Priced:
+    """The cost by the quote's row, or why there is none: no row, or a price the row lacks."""
+    if quote.row is None:
+        return Priced(quote)
+    try:
+        return Priced(quote, cost_of(quote.row))
+    except EstimatorError as e:
+        return Priced(quote, problem=str(e))
+
+
+def price_tokens(model: ResolvedModel, input_tokens: int, output_tokens: int, deployment_type: str,
+                 book: PriceBook | None = None) -> Priced:
+    quote = (book or price_book()).quote(model.name, deployment_type)
+    return cost_by(quote, lambda row: pricing.token_cost(input_tokens, output_tokens, row))
+
+
+def _estimate(model: ResolvedModel, output_tokens: int, deployment_type: str | None, **counts) -> dict:
+    priced = price_tokens(model, counts["prompt_tokens"], output_tokens, deployment_type_for(model, deployment_type))
+    return {"model": model, "output_tokens": output_tokens, "priced": priced, **counts}
+
+
+def estimate_text(text: str, model: str, *, output_tokens: int = 0,
+                  deployment_type: str | None = None) -> TokenEstimate:
+    """Tokens of plain text (an embeddings input, say): no chat overhead."""
+    resolved = resolve_model(model)
+    tokens = count_text_tokens(text, resolved.name)
+    return TokenEstimate(**_estimate(resolved, output_tokens, deployment_type, prompt_tokens=tokens,
+                                     text_tokens=tokens))
+
+
+def estimate_prompt(prompt: str | list, model: str, *, output_tokens: int = 0,
+                    deployment_type: str | None = None) -> TokenEstimate:
+    """Tokens of a legacy completions prompt."""
+    resolved = resolve_model(model)
+    tokens = count_prompt_tokens(prompt, resolved.name)
+    return TokenEstimate(**_estimate(resolved, output_tokens, deployment_type, prompt_tokens=tokens,
+                                     text_tokens=tokens))
+
+
+def estimate_chat(messages: list[dict], model: str, *, output_tokens: int = 0, deployment_type: str | None = None,
+                  image_size: ImageSizer | None = None) -> ChatEstimate:
+    """Prompt tokens of a chat request, message by message, with the overhead the cookbook rule adds."""
+    resolved = resolve_model(model)
+    total = count_chat_tokens(messages, resolved.name, image_size=image_size)
+    per_message = []
+    for message in messages:
+        # Counting one message at a time is the same rule: the sum plus the reply priming is the total.
+        one = count_chat_tokens([message], resolved.name, image_size=image_size)
+        name = message.get("name") if isinstance(message.get("name"), str) else ""
+        per_message.append(MessageCount(str(message.get("role", "")), name, one.prompt_tokens - REPLY_PRIMING_TOKENS,
+                                        one.image_tokens))
+    named = sum(1 for m in per_message if m.name)
+    return ChatEstimate(
+        **_estimate(resolved, output_tokens, deployment_type, prompt_tokens=total.prompt_tokens,
+                    text_tokens=total.text_tokens, image_tokens=total.image_tokens, images=total.images),
+        messages=per_message, per_message_overhead=TOKENS_PER_MESSAGE * len(messages),
+        name_overhead=TOKENS_PER_NAME * named,
+    )
+
+
+def tokens_to_show(text: str, estimate: TokenEstimate, limit: int = TOKENS_SHOWN) -> TokenizedText:
+    """The first `limit` tokens of an estimated text, to draw; tokenizing only a prefix keeps huge texts cheap."""
+    model, count = estimate.model.name, estimate.prompt_tokens
+    if count <= limit:
+        return TokenizedText(count, tokenize(text, model))
+    shown = tokenize(text[: limit * _CHARS_PER_SHOWN_TOKEN], model)
+    if len(shown) <= limit:
+        # Unusually long tokens: the prefix's last token may be cut, and only the whole text is sure to be right.
+        shown = tokenize(text, model)
+    # The prefix's tokens equal the whole text's but for its last, possibly cut one, which lies past `limit`.
+    return TokenizedText(count, shown[:limit])
+
+
+def project_cost(model: str, *, input_tokens: int, output_tokens: int, requests_per_day: int,
+                 days: int = DAYS_PER_MONTH) -> Projection:
+    """Cost per request, day and month on every deployment type, each with the price row it used."""
+    resolved = resolve_model(model)
+    book = price_book()
+    rows = []
+    for deployment_type in DEPLOYMENT_TYPES:
+        priced = price_tokens(resolved, input_tokens, output_tokens, deployment_type, book)
+        if priced.cost is None:
+            rows.append(ProjectionRow(deployment_type, priced))
+            continue
+        per_day = pricing.monthly_projection(priced.cost.total, requests_per_day, days=1)
+        per_month = pricing.monthly_projection(priced.cost.total, requests_per_day, days=days)
+        rows.append(ProjectionRow(deployment_type, priced, per_day, per_month))
+    return Projection(resolved, input_tokens, output_tokens, requests_per_day, rows, days)
+
+
+@transaction.atomic
+def price_change(price: Price, *, values: dict, effective_from: date, changed_by) -> Price:
+    """Correct the row when the date is its own; from any other date add a row, so the old price stays as history."""
+    if effective_from == price.effective_from:
+        for name, value in values.items():
+            setattr(price, name, value)
+        price.save(update_fields=list(values))
+        return price
+    return Price.objects.create(**price.line_filter(), **values, effective_from=effective_from, created_by=changed_by)

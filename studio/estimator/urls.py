@@ -1,0 +1,16 @@
+from django.urls import path
+
+from studio.estimator import price_views, views
+
+app_name = "estimator"
+urlpatterns = [
+    path("", views.text, name="text"),
+    path("chat/", views.chat, name="chat"),
+    path("chat/message/", views.chat_message, name="chat_message"),
+    path("image/", views.image, name="image"),
+    path("cost/", views.cost, name="cost"),
+    path("dataset/", views.dataset, name="dataset"),
+    path("prices/", price_views.price_list, name="prices"),
+    path("prices/new/", price_views.price_add, name="price_add"),
+    path("prices/<int:price_id>/edit/", price_views.price_edit, name="price_edit"),
+]
