@@ -1,0 +1,1 @@
+"""The inference surface: /openai/deployments/{deployment}/... and /openai/models."""

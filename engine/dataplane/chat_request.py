@@ -1,0 +1,170 @@
+"""Reading a chat completions request: Azure's validation rules and the backend request they produce."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any
+
+from engine import errors
+from engine.backends.base import ChatRequest
+from engine.config import ModelSpec
+from engine.dataplane import validation as v
+
+ROLES = ("system", "developer", "user", "assistant", "tool", "function")
+TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+# The fields that shape the answer: equal values (with a seed) give equal answers. stop, max_tokens, n, stream
+# and user only cut or repeat an answer, so a stop sequence or a shorter limit cuts the very same text.
+SAMPLED_FIELDS = ("messages", "temperature", "top_p", "seed", "response_format", "tools", "tool_choice",
+                  "presence_penalty", "frequency_penalty", "logit_bias", "parallel_tool_calls", "logprobs",
+                  "top_logprobs")
+
+
+def _messages(body: dict[str, Any], model: ModelSpec) -> list[dict[str, Any]]:
+    messages = body.get("messages")
+    if messages is None:
+        raise errors.invalid_request("'messages' is a required property", param="messages", code=None)
+    if not isinstance(messages, list):
+        raise errors.invalid_request(f"{json.dumps(messages)} is not of type 'array' - 'messages'", param="messages")
+    if not messages:
+        raise errors.invalid_request("[] is too short - 'messages'", param="messages", code="empty_array")
+    for i, message in enumerate(messages):
+        where = f"messages[{i}]"
+        if not isinstance(message, dict):
+            raise errors.invalid_request(f"{where} must be an object with a role.", param=where)
+        role = message.get("role")
+        if role not in ROLES:
+            raise errors.invalid_request(
+                f"Invalid value: {json.dumps(role)}. Supported values are: {', '.join(repr(r) for r in ROLES)}.",
+                param=f"{where}.role")
+        content = message.get("content")
+        calls = message.get("tool_calls") or message.get("function_call")
+        if content is None and not (role == "assistant" and calls):
+            raise errors.invalid_request(f"Missing required parameter: '{where}.content'.", param=f"{where}.content",
+                                         code="missing_required_parameter")
+        if role == "tool" and not isinstance(message.get("tool_call_id"), str):
+            raise errors.invalid_request(f"Missing required parameter: '{where}.tool_call_id'.",
+                                         param=f"{where}.tool_call_id", code="missing_required_parameter")
+        if isinstance(content, list):
+            for j, part in enumerate(content):
+                kind = part.get("type") if isinstance(part, dict) else None
+                if kind == "image_url":
+                    if role != "user":
+                        raise errors.invalid_request(f"Image parts are only allowed in user messages ({where}).",
+                                                     param=f"{where}.content[{j}]")
+                    if not model.can("vision"):
+                        raise errors.invalid_request(
+                            "Invalid content type. image_url is only supported by certain models.",
+                            param=f"{where}.content[{j}].type")
+                elif kind != "text":
+                    raise errors.invalid_request(f"Invalid value: {json.dumps(kind)}. Supported values are: 'text' "
+                                                 "and 'image_url'.", param=f"{where}.content[{j}].type")
+        elif content is not None and not isinstance(content, str):
+            raise errors.invalid_request(f"{json.dumps(content)} is not valid under any of the given schemas - "
+                                         f"'{where}.content'", param=f"{where}.content")
+    return messages
+
+
+def _response_format(body: dict[str, Any], model: ModelSpec) -> dict[str, Any] | None:
+    value = body.get("response_format")
+    if value is None:
+        return None
+    kind = value.get("type") if isinstance(value, dict) else None
+    if kind not in ("text", "json_object", "json_schema"):
+        raise errors.invalid_request(f"Invalid value: {json.dumps(kind)}. Supported values are: 'text', "
+                                     "'json_object' and 'json_schema'.", param="response_format.type")
+    if kind == "json_schema":
+        if not model.can("json_schema"):
+            raise errors.invalid_request("Invalid parameter: 'response_format' of type 'json_schema' is not supported "
+                                         "with this model.", param="response_format")
+        spec = value.get("json_schema")
+        if not isinstance(spec, dict) or not TOOL_NAME.match(str(spec.get("name", ""))):
+            raise errors.invalid_request("Missing or invalid 'response_format.json_schema.name': use 1-64 letters, "
+                                         "digits, '_' or '-'.", param="response_format.json_schema.name")
+        if not isinstance(spec.get("schema", {}), dict):
+            raise errors.invalid_request("'response_format.json_schema.schema' must be an object.",
+                                         param="response_format.json_schema.schema")
+    return value
+
+
+def _tools(body: dict[str, Any]) -> tuple[list[dict[str, Any]], str | dict[str, Any] | None]:
+    tools = body.get("tools")
+    choice = body.get("tool_choice")
+    if tools is None:
+        if choice is not None and choice != "none":
+            raise errors.invalid_request("Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' "
+                                         "are specified.", param="tool_choice", code=None)
+        return [], choice
+    if not isinstance(tools, list) or len(tools) > 128:
+        raise errors.invalid_request("'tools' must be an array of at most 128 tools.", param="tools")
+    names = []
+    for i, tool in enumerate(tools):
+        function = tool.get("function") if isinstance(tool, dict) else None
+        if not isinstance(tool, dict) or tool.get("type") != "function" or not isinstance(function, dict):
+            raise errors.invalid_request(f"Invalid tool: tools[{i}] must be {{\"type\": \"function\", \"function\": "
+                                         "{...}}.", param=f"tools[{i}]")
+        if not TOOL_NAME.match(str(function.get("name", ""))):
+            raise errors.invalid_request(f"Invalid 'tools[{i}].function.name': string does not match pattern. "
+                                         "Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'.",
+                                         param=f"tools[{i}].function.name", code="invalid_value")
+        if not isinstance(function.get("parameters", {}), dict):
+            raise errors.invalid_request(f"'tools[{i}].function.parameters' must be an object.",
+                                         param=f"tools[{i}].function.parameters")
+        names.append(function["name"])
+    if isinstance(choice, dict):
+        name = (choice.get("function") or {}).get("name") if choice.get("type") == "function" else None
+        if name not in names:
+            raise errors.invalid_request(f"Invalid value for 'tool_choice': no function named {json.dumps(name)} was "
+                                         "specified in the 'tools' parameter.", param="tool_choice", code=None)
+    elif choice is not None and choice not in ("none", "auto", "required"):
+        raise errors.invalid_request(f"Invalid value: {json.dumps(choice)}. Supported values are: 'none', 'auto', "
+                                     "and 'required'.", param="tool_choice")
+    return tools, choice
+
+
+def _max_tokens(body: dict[str, Any], model: ModelSpec) -> int | None:
+    if body.get("max_tokens") is not None and body.get("max_completion_tokens") is not None:
+        raise errors.invalid_request("Setting 'max_tokens' and 'max_completion_tokens' at the same time is not "
+                                     "supported.", param="max_tokens", code="invalid_parameter")
+    name = "max_tokens" if body.get("max_tokens") is not None else "max_completion_tokens"
+    value = v.integer(body, name, 1, None, None)
+    if value is not None and value > model.max_output_tokens:
+        raise errors.invalid_request(f"{name} is too large: {value}. This model supports at most "
+                                     f"{model.max_output_tokens} completion tokens, whereas you provided {value}.",
+                                     param=name, code="invalid_value")
+    return value
+
+
+def prompt_text(messages: list[dict[str, Any]]) -> str:
+    out = []
+    for m in messages:
+        content = m.get("content")
+        if isinstance(content, str):
+            out.append(content)
+        elif isinstance(content, list):
+            out.extend(p["text"] for p in content if p.get("type") == "text" and isinstance(p.get("text"), str))
+    return "\n".join(out)
+
+
+def parse(body: dict[str, Any], model: ModelSpec) -> tuple[ChatRequest, dict[str, Any]]:
+    """The backend request and the options only the response needs (stream, include_usage)."""
+    messages = _messages(body, model)
+    params = v.sampling(body)
+    max_tokens = _max_tokens(body, model)
+    logprobs = v.boolean(body, "logprobs", False)
+    top_logprobs = v.integer(body, "top_logprobs", 0, 20, 0)
+    if top_logprobs and not logprobs:
+        raise errors.invalid_request("'top_logprobs' requires 'logprobs' to be true.", param="top_logprobs")
+    response_format = _response_format(body, model)
+    tools, tool_choice = _tools(body)
+    parallel = v.boolean(body, "parallel_tool_calls", True)
+    include_usage = v.stream_options(body, params["stream"])
+    canonical = json.dumps({k: body.get(k) for k in SAMPLED_FIELDS} | {"model": model.name}, sort_keys=True)
+    request = ChatRequest(
+        model=model, messages=messages, n=params["n"], max_tokens=max_tokens, stop=params["stop"], seed=params["seed"],
+        temperature=params["temperature"], top_p=params["top_p"], response_format=response_format, tools=tools,
+        tool_choice=tool_choice, parallel_tool_calls=parallel, logprobs=logprobs, top_logprobs=top_logprobs or 0,
+        sample_key=hashlib.blake2b(canonical.encode(), digest_size=16).digest(),
+    )
+    return request, {"stream": params["stream"], "include_usage": include_usage}

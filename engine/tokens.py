@@ -1,0 +1,46 @@
+"""Token counting through Studio's estimator, so the engine's usage is exactly what Studio estimates."""
+
+from __future__ import annotations
+
+import codecs
+from functools import cache
+
+import tiktoken
+
+from studio.estimator.errors import EstimatorError, ImageError, UnknownModel
+from studio.estimator.tokens import (
+    count_chat_tokens,
+    count_prompt_tokens,
+    count_text_tokens,
+    encoding_name_for_model,
+    get_encoding,
+)
+
+__all__ = [
+    "EstimatorError", "ImageError", "UnknownModel", "count_chat_tokens", "count_prompt_tokens", "count_text_tokens",
+    "encoding_for", "pieces",
+]
+
+
+@cache
+def encoding_for(model_name: str) -> tiktoken.Encoding:
+    """The tiktoken encoding for a catalog model name (fine-tunes pass their base name)."""
+    return get_encoding(encoding_name_for_model(model_name))
+
+
+def pieces(tokens: list[int], enc: tiktoken.Encoding) -> list[str]:
+    """The text of each token, for stream chunks; a character split across tokens goes out whole with the later one."""
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    out: list[str] = []
+    carry = ""
+    for token in tokens:
+        text = carry + decoder.decode(enc.decode_single_token_bytes(token))
+        if text:
+            out.append(text)
+            carry = ""
+        else:
+            carry = text
+    tail = decoder.decode(b"", final=True)
+    if tail:
+        out.append(tail)
+    return out
