@@ -29,6 +29,15 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = 1
 
 
+def pytest_collection_modifyitems(items):
+    # Playwright's sync API leaves an event loop running in the main thread once a browser test has run;
+    # browser tests go last so that no other test (asyncio.run, the ORM's async-safety check) meets it.
+    def is_browser_test(item) -> bool:
+        return item.nodeid.startswith("tests/browser/") or item.get_closest_marker("browser") is not None
+
+    items.sort(key=is_browser_test)
+
+
 # --- Accounts ---
 @pytest.fixture
 def make_user(db, django_user_model):

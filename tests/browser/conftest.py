@@ -1,15 +1,10 @@
 """Browser tests: Playwright drives Debian's Chromium against the site served by uvicorn."""
 
-import os
 import shutil
 
 import pytest
 
 from tests.conftest import PASSWORD
-
-# Playwright's sync API keeps an event loop in the test thread; the ORM calls the tests make to set up data
-# are still plain synchronous calls, so Django may allow them.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = pytest.mark.browser
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -20,6 +15,13 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(autouse=True)
+def _allow_orm_beside_playwright(monkeypatch):
+    # Playwright's sync API keeps an event loop in the test thread; the ORM calls that set up a test's data
+    # are still plain synchronous calls, so Django may allow them here.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(scope="session")
