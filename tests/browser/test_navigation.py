@@ -45,3 +45,15 @@ def test_viewer_gets_a_friendly_403_on_an_admin_page(sign_in, make_user, site):
     expect(page.locator("h1")).to_have_text("You do not have access to this")
     page.click("text=Back to the dashboard")
     expect(page.locator("h1")).to_have_text("Welcome, vera")
+
+
+def test_a_failed_htmx_request_shows_a_readable_message(sign_in, make_user):
+    make_user("vera", roles.VIEWER)
+    page = sign_in("vera")
+    toast = page.locator("#htmx-error")
+    expect(toast).to_be_hidden()
+    # What a page's htmx call meets when the server refuses it: Studio's error fragment, shown as a toast.
+    page.evaluate("htmx.ajax('GET', '/accounts/users/', {target: 'main', swap: 'beforeend'})")
+    expect(toast).to_be_visible()
+    expect(toast).to_contain_text("You do not have access to this")
+    expect(toast).to_contain_text("Admin role")
