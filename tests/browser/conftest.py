@@ -17,11 +17,14 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(autouse=True)
-def _allow_orm_beside_playwright(monkeypatch):
+@pytest.fixture(scope="session", autouse=True)
+def _allow_orm_beside_playwright():
     # Playwright's sync API keeps an event loop in the test thread; the ORM calls that set up a test's data
-    # are still plain synchronous calls, so Django may allow them here.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    # are still plain synchronous calls, so Django may allow them here. Session-scoped and autouse, so it is in
+    # place before the database fixtures, and only from the first browser test on (they run last).
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
 
 
 @pytest.fixture(scope="session")
