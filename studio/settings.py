@@ -191,7 +191,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        "httpx2": {"level": "WARNING"},  # one INFO line per upstream request would drown the useful ones
+    },
 }
 
 # The local engine that Studio starts and uses as its default resource (see engine/README.md).

@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 PR_SET_PDEATHSIG = 1
 
@@ -28,6 +29,11 @@ def _die_with_parent() -> None:
 class Child:
     name: str
     process: subprocess.Popen
+    log_path: Path | None = None
+
+    def describe_exit(self) -> str:
+        where = f"; its log is {self.log_path}" if self.log_path else ""
+        return f"{self.name} exited with code {self.process.returncode}{where}"
 
 
 @dataclass
@@ -35,9 +41,17 @@ class Stack:
     log: Callable[[str], None] = print
     children: list[Child] = field(default_factory=list)
 
-    def start(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
-        process = subprocess.Popen(argv, env=env, preexec_fn=_die_with_parent)  # noqa: PLW1509 - needs setsid+prctl
-        self.children.append(Child(name, process))
+    def start(self, name: str, argv: list[str], env: dict[str, str] | None = None,
+              log_path: Path | None = None) -> subprocess.Popen:
+        """Start a child; its output goes to log_path when given, else to this terminal."""
+        log = open(log_path, "ab") if log_path else None  # noqa: SIM115 - the child holds it; closed below
+        try:
+            process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT if log else None,
+                                       preexec_fn=_die_with_parent)
+        finally:
+            if log:
+                log.close()
+        self.children.append(Child(name, process, log_path))
         return process
 
     def exited(self) -> Child | None:

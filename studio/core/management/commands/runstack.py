@@ -23,7 +23,7 @@ def wait_for_http(url: str, stack: Stack, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if (child := stack.exited()) is not None:
-            raise CommandError(f"{child.name} exited with code {child.process.returncode} while starting")
+            raise CommandError(f"{child.describe_exit()} while starting")
         try:
             if httpx2.get(url, timeout=1.0).status_code < 500:
                 return
@@ -56,7 +56,7 @@ class Command(BaseCommand):
             self._start(stack, env, host, port, no_engine)
             while not stopping:
                 if (child := stack.exited()) is not None:
-                    raise CommandError(f"{child.name} stopped unexpectedly (exit code {child.process.returncode})")
+                    raise CommandError(f"{child.describe_exit()} unexpectedly")
                 time.sleep(0.3)
             self.stdout.write("Stopping Studio...")
         except ConfigError as error:
@@ -72,10 +72,12 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         admin, password = ensure_first_admin(password=env_str("STUDIO_ADMIN_PASSWORD") or None)
 
+        logs = settings.VAR_DIR / "log"
+        logs.mkdir(exist_ok=True)
         if settings.EMBEDDED_REDIS:
             socket_path = redis_socket_path(settings.VAR_DIR)
             socket_path.parent.mkdir(parents=True, exist_ok=True)
-            redis_process = stack.start("redis", redis_server_command(socket_path), env)
+            redis_process = stack.start("redis", redis_server_command(socket_path), env, logs / "redis.log")
             wait_for_redis(settings.REDIS_URL, process=redis_process)
         else:
             preflight.check_redis()
@@ -85,13 +87,14 @@ class Command(BaseCommand):
             engine_env = {**env, "ENGINE_HOST": settings.ENGINE_HOST, "ENGINE_PORT": str(settings.ENGINE_PORT),
                           "ENGINE_DATA_DIR": str(settings.ENGINE_DATA_DIR)}
             local_engine_resource_ensure(url=engine_url)  # creates the engine's keys file the engine then reads
-            stack.start("engine", [python(), "-m", "engine"], engine_env)
+            stack.start("engine", [python(), "-m", "engine"], engine_env, logs / "engine.log")
             wait_for_http(f"{engine_url}/engine/health", stack)
 
         celery = [python(), "-m", "celery", "-A", "studio"]
-        stack.start("worker", [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"], env)
+        stack.start("worker", [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"], env,
+                    logs / "worker.log")
         stack.start("beat", [*celery, "beat", "--loglevel", "INFO",
-                             "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME], env)
+                             "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME], env, logs / "beat.log")
         stack.start("web", [python(), "-m", "uvicorn", "studio.asgi:application", "--host", host, "--port", str(port),
                             "--no-access-log", "--timeout-graceful-shutdown", "5"], env)
         url = f"http://{host}:{port}/"
@@ -103,4 +106,5 @@ class Command(BaseCommand):
                               "on first use or set STUDIO_ADMIN_PASSWORD before the first run)")
         elif admin is not None:
             self.stdout.write(f"First login: user {admin.username!r} with the password in STUDIO_ADMIN_PASSWORD")
+        self.stdout.write(f"Logs of Redis, the engine, the worker and beat: {logs}/; the web server logs here.")
         self.stdout.write("Press Ctrl-C to stop every process.")
