@@ -20,4 +20,4 @@ RUN mkdir -p /data && chown studio:studio /data \
        python manage.py collectstatic --noinput
 USER studio
 EXPOSE 8000
-CMD ["python", "-m", "uvicorn", "studio.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers"]
+CMD ["python", "-m", "uvicorn", "studio.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", "--lifespan", "off"]

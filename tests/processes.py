@@ -91,7 +91,7 @@ def running(argv: list[str], env: dict[str, str], *, ready_url: str | None = Non
 
 def uvicorn_argv(port: int) -> list[str]:
     return [sys.executable, "-m", "uvicorn", "studio.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-            "--no-access-log", "--timeout-graceful-shutdown", "2"]
+            "--no-access-log", "--lifespan", "off", "--timeout-graceful-shutdown", "2"]
 
 
 def celery_worker_argv() -> list[str]:

@@ -96,7 +96,7 @@ class Command(BaseCommand):
         stack.start("beat", [*celery, "beat", "--loglevel", "INFO",
                              "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME], env, logs / "beat.log")
         stack.start("web", [python(), "-m", "uvicorn", "studio.asgi:application", "--host", host, "--port", str(port),
-                            "--no-access-log", "--timeout-graceful-shutdown", "5"], env)
+                            "--no-access-log", "--lifespan", "off", "--timeout-graceful-shutdown", "5"], env)
         url = f"http://{host}:{port}/"
         wait_for_http(f"{url}healthz", stack)
 
