@@ -25,6 +25,8 @@ def test_compose_file_validates():
     for name in ("web", "worker", "redis", "postgres"):
         assert "healthcheck" in config["services"][name], f"{name} has no health check"
     assert config["services"]["web"]["environment"]["STUDIO_ENV"] == "production"
+    for name in ("web", "worker", "beat"):  # nobody touches the database before its migrations ran
+        assert config["services"][name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
 
 
 def test_compose_refuses_to_run_without_secrets():
