@@ -10,6 +10,7 @@ urlpatterns = [
     path("access-status/", views.access_status, name="access_status"),
     path("set-password/<uidb64>/<token>/", views.set_password, name="set_password"),
     path("profile/", views.profile, name="profile"),
+    path("password/", views.password_change, name="password_change"),
     path("profile/tokens/", views.api_token_issue, name="api_token_issue"),
     path("profile/tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("users/", views.user_list, name="user_list"),

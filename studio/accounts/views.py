@@ -39,6 +39,19 @@ set_password = public(
 )
 
 
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:profile")
+
+    def form_valid(self, form):
+        messages.success(self.request, "Your password is changed.")
+        return super().form_valid(form)
+
+
+# Any signed-in account may change its own password, with or without a role.
+password_change = signed_in(PasswordChangeView.as_view())
+
+
 @public
 def request_access(request):
     if request.user.is_authenticated:

@@ -40,3 +40,22 @@ def test_navigation_shows_the_user_and_role(client_as, viewer_user):
 
 def test_admin_sees_the_admin_entry(client_as, admin_user):
     assert 'href="/accounts/users/"' in client_as(admin_user).get("/").content.decode()
+
+
+def test_a_user_changes_their_password_and_stays_signed_in(client_as, developer_user):
+    client = client_as(developer_user)
+    response = client.post("/accounts/password/", {"old_password": PASSWORD, "new_password1": "a new long passphrase",
+                                                   "new_password2": "a new long passphrase"})
+    assert response.status_code == 302 and response["Location"] == "/accounts/profile/"
+    developer_user.refresh_from_db()
+    assert developer_user.check_password("a new long passphrase")
+    assert client.get("/").status_code == 200  # the session survives the change
+
+
+def test_a_wrong_old_password_keeps_the_password(client_as, developer_user):
+    response = client_as(developer_user).post("/accounts/password/", {
+        "old_password": "not it", "new_password1": "a new long passphrase", "new_password2": "a new long passphrase"})
+    assert response.status_code == 200
+    assert "Your old password was entered incorrectly" in response.content.decode()
+    developer_user.refresh_from_db()
+    assert developer_user.check_password(PASSWORD)

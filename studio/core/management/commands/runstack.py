@@ -103,7 +103,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Studio is running at {url}"))
         if password:
             self.stdout.write(f"First login: user {admin.username!r}, password {password!r} (shown once; change it "
-                              "on first use or set STUDIO_ADMIN_PASSWORD before the first run)")
+                              "under Profile → Change password, or set STUDIO_ADMIN_PASSWORD before the first run)")
         elif admin is not None:
             self.stdout.write(f"First login: user {admin.username!r} with the password in STUDIO_ADMIN_PASSWORD")
         self.stdout.write(f"Logs of Redis, the engine, the worker and beat: {logs}/; the web server logs here.")
