@@ -135,6 +135,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+STUDIO_SIGN_IN_MAX_FAILURES = env_int("STUDIO_SIGN_IN_MAX_FAILURES", 10)
+STUDIO_SIGN_IN_LOCK_MINUTES = env_int("STUDIO_SIGN_IN_LOCK_MINUTES", 15)
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"

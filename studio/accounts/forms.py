@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
-from studio.accounts import roles
+from studio.accounts import roles, sign_in_throttle
 
 User = get_user_model()
 ROLE_CHOICES = [(role, role) for role in roles.ROLES]
@@ -17,6 +18,22 @@ class LoginForm(AuthenticationForm):
         "invalid_login": "That username and password do not match. Check both and try again.",
         "inactive": "This account is disabled. Ask an Admin to enable it.",
     }
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        if username and sign_in_throttle.is_locked(username):
+            minutes = settings.STUDIO_SIGN_IN_LOCK_MINUTES
+            raise forms.ValidationError(
+                f"Too many wrong passwords for this account. Wait {minutes} minutes and try again, or ask an Admin "
+                "to invite you again to set a new password.",
+                code="throttled",
+            )
+        try:
+            return super().clean()
+        except forms.ValidationError as error:
+            if error.code == "invalid_login" or "invalid_login" in getattr(error, "error_dict", {}):
+                sign_in_throttle.record_failure(username, self.request)
+            raise
 
 
 class UsernameEmailMixin:

@@ -52,6 +52,18 @@ class AccessRequest(models.Model):
         return self.status == self.Status.PENDING
 
 
+class FailedSignIn(models.Model):
+    """A wrong password for a username; recent ones throttle further tries (kept in the database, so every
+    web replica sees the same count)."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.username} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
 class ApiToken(models.Model):
     """A personal token for the JSON API. Only its SHA-256 hash is kept; the full token is shown once."""
 

@@ -10,7 +10,7 @@ from django.urls import reverse_lazy
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
-from studio.accounts import api_tokens, roles, services
+from studio.accounts import api_tokens, roles, services, sign_in_throttle
 from studio.accounts.access import admin_required, developer_required, public, signed_in, viewer_required
 from studio.accounts.forms import AccessRequestForm, ApiTokenForm, DeclineForm, InviteForm, LoginForm, RoleForm
 from studio.accounts.models import AccessRequest, ApiToken
@@ -22,6 +22,10 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        sign_in_throttle.clear(form.get_user().get_username())
+        return super().form_valid(form)
 
     def get_success_url(self):
         # People whose access request is still open (or was declined) land on its status page.

@@ -59,3 +59,26 @@ def test_a_wrong_old_password_keeps_the_password(client_as, developer_user):
     assert "Your old password was entered incorrectly" in response.content.decode()
     developer_user.refresh_from_db()
     assert developer_user.check_password(PASSWORD)
+
+
+def test_repeated_wrong_passwords_lock_the_account_for_a_while(client, developer_user, settings):
+    settings.STUDIO_SIGN_IN_MAX_FAILURES = 3
+    for _ in range(3):
+        client.post("/accounts/login/", {"username": "dev", "password": "guess"})
+    response = client.post("/accounts/login/", {"username": "DEV", "password": PASSWORD})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Too many wrong passwords for this account" in body
+    assert 'value="DEV"' in body
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_successful_sign_in_clears_the_count(client, developer_user, settings):
+    settings.STUDIO_SIGN_IN_MAX_FAILURES = 3
+    for _ in range(2):
+        client.post("/accounts/login/", {"username": "dev", "password": "guess"})
+    assert client.post("/accounts/login/", {"username": "dev", "password": PASSWORD}).status_code == 302
+    client.logout()
+    for _ in range(2):
+        client.post("/accounts/login/", {"username": "dev", "password": "guess"})
+    assert client.post("/accounts/login/", {"username": "dev", "password": PASSWORD}).status_code == 302
