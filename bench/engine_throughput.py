@@ -11,12 +11,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import ctypes
-import ctypes.util
 import json
 import os
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,6 +23,11 @@ from pathlib import Path
 import httpx2
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script from anywhere
+
+from studio.stack import die_with_parent  # noqa: E402 - needs the path above
+from tests.processes import free_port, stop, wait_until_serving  # noqa: E402
+
 CHAT_TARGET_RPS = 1000
 STREAM_TARGET_MS = 100
 STREAM_TOKENS = 1000
@@ -53,45 +54,10 @@ def hello_app_main(port: int) -> None:
                 access_log=False, lifespan="off")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}")
-        try:
-            httpx2.get(url, timeout=1)
-            return
-        except httpx2.TransportError:
-            time.sleep(0.05)
-    raise RuntimeError(f"{url} not ready after {timeout}s")
-
-
-def _die_with_parent() -> None:
-    # Linux: a server gets SIGTERM when the bench dies (Ctrl-C, a timeout), so none is left running.
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
 def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:  # the child keeps its own handle; the log is shown only if something fails
         return subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True, stdout=out, stderr=out,
-                                preexec_fn=_die_with_parent)
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+                                preexec_fn=die_with_parent)
 
 
 def raw_request(method: str, path: str, headers: dict[str, str], body: bytes) -> bytes:
@@ -196,8 +162,8 @@ def main() -> int:
         hello = start([sys.executable, str(Path(__file__).resolve()), "--serve-hello", str(hello_port)], env, hello_log)
         try:
             url = f"http://127.0.0.1:{engine_port}"
-            wait_ready(f"{url}/engine/health", engine)
-            wait_ready(f"http://127.0.0.1:{hello_port}/", hello)
+            wait_until_serving(f"{url}/engine/health", engine, timeout=30)
+            wait_until_serving(f"http://127.0.0.1:{hello_port}/", hello, timeout=30)
             keys = json.loads((Path(data_dir) / "keys.json").read_text())
             create_bench_deployment(url, keys["arm_token"])
 

@@ -15,10 +15,9 @@ from pathlib import Path
 PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
-    # Each child runs in its own session (so that we choose the order of shutdown) and asks the kernel
-    # to send it SIGTERM if the supervisor itself dies, so nothing is ever left behind as an orphan.
-    os.setsid()
+def die_with_parent() -> None:
+    """Run in a child before exec (Popen's preexec_fn): the kernel sends it SIGTERM when its parent dies, so a
+    supervisor, test run or bench that is killed outright never leaves the child behind as an orphan."""
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     except OSError:
@@ -46,8 +45,9 @@ class Stack:
         """Start a child; its output goes to log_path when given, else to this terminal."""
         log = open(log_path, "ab") if log_path else None  # noqa: SIM115 - the child holds it; closed below
         try:
+            # Its own session, so that we choose the order of shutdown rather than the terminal's Ctrl-C.
             process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT if log else None,
-                                       preexec_fn=_die_with_parent)
+                                       start_new_session=True, preexec_fn=die_with_parent)
         finally:
             if log:
                 log.close()

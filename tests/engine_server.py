@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import atexit
-import ctypes
-import ctypes.util
 import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,8 +16,10 @@ from typing import Any
 
 import httpx2
 
+from studio.stack import die_with_parent
+from tests.processes import free_port, stop
+
 ROOT = Path(__file__).resolve().parent.parent
-PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 RESOURCE_GROUP = "studio-local"
 ACCOUNT = "local-engine"
@@ -35,20 +34,6 @@ FAST_ENV = {
     "ENGINE_PROVISIONING_SECONDS": "0.2",
     "ENGINE_FILE_PROCESSING_SECONDS": "0.05",
 }
-
-
-def _die_with_parent() -> None:
-    """Runs in the child before exec (Linux): the engine gets SIGTERM when the test process dies, even when a
-    timeout kills it before any cleanup runs, so no engine is ever left behind."""
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class EngineServer:
@@ -107,11 +92,11 @@ class EngineServer:
     # --- lifecycle -------------------------------------------------------------------------------------------
     def start(self, timeout: float = 30) -> EngineServer:
         for _attempt in range(3):  # a port picked free can be taken before the engine binds it
-            self.port = self.port or _free_port()
+            self.port = self.port or free_port()
             with self.log_path.open("ab") as log:
                 self.process = subprocess.Popen(
                     [sys.executable, "-m", "engine", "--port", str(self.port)], cwd=ROOT, env=self.env,
-                    stdout=log, stderr=log, start_new_session=True, preexec_fn=_die_with_parent)
+                    stdout=log, stderr=log, start_new_session=True, preexec_fn=die_with_parent)
             if self._wait_ready(timeout):
                 return self
             self.kill()
@@ -142,12 +127,7 @@ class EngineServer:
         """SIGTERM and wait (the engine shuts down cleanly); SIGKILL if it does not exit in time."""
         if self.process is None:
             return
-        self._signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self._signal(signal.SIGKILL)
-            self.process.wait()
+        stop(self.process, timeout)
         self.process = None
 
     def kill(self) -> None:

@@ -14,6 +14,8 @@ from urllib.parse import quote
 
 import httpx2
 
+from studio.stack import die_with_parent
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -78,7 +80,8 @@ def child_env(**overrides: str) -> dict[str, str]:
 @contextmanager
 def running(argv: list[str], env: dict[str, str], *, ready_url: str | None = None, log_path: Path | None = None):
     log = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115 - closed below
-    process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                               preexec_fn=die_with_parent)
     try:
         if ready_url:
             wait_until_serving(ready_url, process)

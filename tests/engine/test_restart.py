@@ -18,6 +18,14 @@ def client_for(server: EngineServer) -> AzureOpenAI:
     return AzureOpenAI(azure_endpoint=server.url, api_key=server.api_key, api_version=API_VERSION, max_retries=0)
 
 
+def upload_processed_training_file(sdk: AzureOpenAI):
+    """Ten valid examples, uploaded and past their `pending` validation."""
+    upload = sdk.files.create(file=("t.jsonl", io.BytesIO(training_jsonl(10))), purpose="fine-tune")
+    while sdk.files.retrieve(upload.id).status == "pending":
+        time.sleep(0.02)
+    return upload
+
+
 def metric_steps(sdk: AzureOpenAI, job_id: str) -> list[int]:
     events = sdk.fine_tuning.jobs.list_events(job_id, limit=100).data
     return [e.data["step"] for e in reversed(events) if e.type == "metrics"]
@@ -28,9 +36,7 @@ def test_sigkilled_engine_resumes_its_running_job_from_the_stored_step():
     try:
         server.start()
         sdk = client_for(server)
-        upload = sdk.files.create(file=("t.jsonl", io.BytesIO(training_jsonl(10))), purpose="fine-tune")
-        while sdk.files.retrieve(upload.id).status == "pending":
-            time.sleep(0.02)
+        upload = upload_processed_training_file(sdk)
         job = sdk.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=upload.id,
                                              hyperparameters={"n_epochs": 3, "batch_size": 1})  # 30 steps
         deadline = time.monotonic() + 20
@@ -78,9 +84,7 @@ def test_a_job_that_cannot_resume_fails_with_a_clear_event():
     try:
         server.start()
         sdk = client_for(server)
-        upload = sdk.files.create(file=("t.jsonl", io.BytesIO(training_jsonl(10))), purpose="fine-tune")
-        while sdk.files.retrieve(upload.id).status == "pending":
-            time.sleep(0.02)
+        upload = upload_processed_training_file(sdk)
         job = sdk.fine_tuning.jobs.create(model="gpt-35-turbo", training_file=upload.id)
         deadline = time.monotonic() + 20
         while sdk.fine_tuning.jobs.retrieve(job.id).status != "running" and time.monotonic() < deadline:
