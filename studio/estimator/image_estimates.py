@@ -86,13 +86,6 @@ def size_uploads(files: list) -> tuple[list[ImageSource], list[ImageProblem]]:
     return sources, problems
 
 
-def _fitted(width: int, height: int) -> tuple[int, int]:
-    # The rule's first step, repeated only to draw it: tokens and the final size always come from image_tokens.
-    if max(width, height) <= image_rule.MAX_SIDE:
-        return width, height
-    return image_rule._scaled(width, height, image_rule.MAX_SIDE, max(width, height))
-
-
 def _estimate_one(source: ImageSource, model: ResolvedModel, detail: str, deployment_type: str,
                   book: PriceBook) -> ImageEstimate:
     counted = image_tokens(source.width, source.height, detail, model.name)
@@ -103,7 +96,8 @@ def _estimate_one(source: ImageSource, model: ResolvedModel, detail: str, deploy
     columns = math.ceil(counted.resized[0] / image_rule.TILE) if counted.tiles else 0
     rows = counted.tiles // columns if columns else 0
     return ImageEstimate(
-        label=source.label, counted=counted, fitted=_fitted(source.width, source.height), columns=columns, rows=rows,
+        label=source.label, counted=counted, fitted=image_rule.fit_within_max_side(source.width, source.height),
+        columns=columns, rows=rows,
         priced=price_tokens(model, counted.tokens, 0, deployment_type, book), base_tokens=base, tile_tokens=per_tile,
         thumbnail=thumbnail, has_file=source.file is not None,
     )

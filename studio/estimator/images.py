@@ -55,6 +55,13 @@ def _scaled(width: int, height: int, target: int, side: int) -> tuple[int, int]:
     return max(1, width * target // side), max(1, height * target // side)
 
 
+def fit_within_max_side(width: int, height: int) -> tuple[int, int]:
+    """The rule's first step for high detail: scale down to fit 2048 x 2048, keeping the aspect ratio."""
+    if max(width, height) > MAX_SIDE:
+        return _scaled(width, height, MAX_SIDE, max(width, height))
+    return width, height
+
+
 def image_tokens(width: int, height: int, detail: str = "auto", model: str = "gpt-4o") -> ImageTokens:
     """Tokens of one image input: low is a flat base; high and auto fit 2048, shrink the short side to 768, tile."""
     for name, value in (("width", width), ("height", height)):
@@ -65,9 +72,7 @@ def image_tokens(width: int, height: int, detail: str = "auto", model: str = "gp
     base, per_tile = _token_prices(model)
     if detail == LOW_DETAIL:
         return ImageTokens(width, height, detail, (width, height), 0, base)
-    w, h = width, height
-    if max(w, h) > MAX_SIDE:
-        w, h = _scaled(w, h, MAX_SIDE, max(w, h))
+    w, h = fit_within_max_side(width, height)
     if min(w, h) > SHORT_SIDE:
         w, h = _scaled(w, h, SHORT_SIDE, min(w, h))
     tiles = math.ceil(w / TILE) * math.ceil(h / TILE)
