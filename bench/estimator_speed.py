@@ -14,8 +14,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 
 from PIL import Image  # noqa: E402
 
-from studio.estimator.images import image_tokens, read_image_size  # noqa: E402
-from studio.estimator.tokens import count_text_tokens, encoding_name_for_model, get_encoding  # noqa: E402
+from shared_rules.images import image_tokens, read_image_size  # noqa: E402
+from shared_rules.tokens import count_text_tokens, encoding_name_for_model, get_encoding  # noqa: E402
 
 MODEL = "gpt-4o"
 TEXT_MB = 10

@@ -7,8 +7,8 @@ from functools import cache
 
 import tiktoken
 
-from studio.estimator.errors import EstimatorError, ImageError, UnknownModel
-from studio.estimator.tokens import (
+from shared_rules.errors import EstimatorError, ImageError, UnknownModel
+from shared_rules.tokens import (
     count_chat_tokens,
     count_prompt_tokens,
     count_text_tokens,

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from studio.estimator.datasets import MIN_EXAMPLES, DatasetReport, validate_training_jsonl
+from shared_rules.datasets import MIN_EXAMPLES, DatasetReport, validate_training_jsonl
 
 # Which model's rules check a file before any job names a model: the format decides, the job re-checks later.
 CHAT_PROBE_MODEL = "gpt-4o-mini"

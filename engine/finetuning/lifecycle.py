@@ -11,7 +11,7 @@ from engine.files.processing import validate_file
 from engine.finetuning import simulation
 from engine.finetuning.store import Job
 from engine.state import Engine
-from studio.estimator.datasets import billed_training_tokens, default_epochs
+from shared_rules.datasets import billed_training_tokens, default_epochs
 
 log = logging.getLogger("engine")
 MAX_STEPS_PER_TICK = 50  # a slow tick catches up gradually instead of writing a whole run at once

@@ -33,9 +33,10 @@ from decimal import Decimal
 from django.conf import settings
 from django.http import JsonResponse
 
+from shared_rules import pricing
+from shared_rules.errors import EstimatorError, TooLarge
 from studio.accounts.access import api_developer, json_error
-from studio.estimator import pricing, services
-from studio.estimator.errors import EstimatorError, TooLarge
+from studio.estimator import services
 from studio.estimator.selectors import DEPLOYMENT_TYPES
 
 INPUTS = ("text", "messages", "prompt")

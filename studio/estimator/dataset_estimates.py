@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import BinaryIO
 
-from studio.estimator import datasets, pricing
+from shared_rules import datasets, pricing
 from studio.estimator.selectors import price_book
 from studio.estimator.services import DAYS_PER_MONTH, Priced, cost_by
 

@@ -11,11 +11,11 @@ from django.core.validators import RegexValidator
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
+from shared_rules.errors import EstimatorError
+from shared_rules.images import DETAILS
+from shared_rules.pricing import FINE_TUNABLE_MODELS
 from studio.estimator import image_estimates, selectors
-from studio.estimator.errors import EstimatorError
-from studio.estimator.images import DETAILS
 from studio.estimator.models import Price
-from studio.estimator.pricing import FINE_TUNABLE_MODELS
 
 ROLES = ("system", "user", "assistant", "tool")
 MAX_MESSAGES = 100

@@ -6,9 +6,9 @@ import math
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from studio.estimator import images as image_rule
-from studio.estimator.errors import EstimatorError
-from studio.estimator.images import ImageTokens, image_tokens, read_image_size
+from shared_rules import images as image_rule
+from shared_rules.errors import EstimatorError
+from shared_rules.images import ImageTokens, image_tokens, read_image_size
 from studio.estimator.selectors import PriceBook, ResolvedModel, price_book, resolve_model
 from studio.estimator.services import Priced, deployment_type_for, price_tokens
 from studio.estimator.thumbnails import thumbnail_data_url

@@ -7,7 +7,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 
-from studio.estimator import pricing
+from shared_rules import pricing
 
 _PRICE = {"max_digits": 16, "decimal_places": 8, "null": True, "blank": True, "validators": [MinValueValidator(0)]}
 

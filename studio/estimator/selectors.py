@@ -7,10 +7,10 @@ from datetime import date
 
 from django.utils import timezone
 
-from studio.estimator import pricing
-from studio.estimator.errors import EstimatorError
+from shared_rules import pricing
+from shared_rules.errors import EstimatorError
+from shared_rules.tokens import KNOWN_MODELS, encoding_name_for_model
 from studio.estimator.models import Price
-from studio.estimator.tokens import KNOWN_MODELS, encoding_name_for_model
 from studio.resources.models import Deployment
 
 DEPLOYMENT_TYPES: tuple[str, ...] = tuple(Price.DeploymentType.values)  # Standard, GlobalStandard, DataZone, Batch

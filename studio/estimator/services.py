@@ -9,9 +9,19 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from studio.estimator import pricing
-from studio.estimator.errors import EstimatorError
-from studio.estimator.images import ImageTokens
+from shared_rules import pricing
+from shared_rules.errors import EstimatorError
+from shared_rules.images import ImageTokens
+from shared_rules.tokens import (
+    REPLY_PRIMING_TOKENS,
+    TOKENS_PER_MESSAGE,
+    TOKENS_PER_NAME,
+    ImageSizer,
+    count_chat_tokens,
+    count_prompt_tokens,
+    count_text_tokens,
+    tokenize,
+)
 from studio.estimator.models import Price
 from studio.estimator.selectors import (
     DEFAULT_DEPLOYMENT_TYPE,
@@ -21,16 +31,6 @@ from studio.estimator.selectors import (
     ResolvedModel,
     price_book,
     resolve_model,
-)
-from studio.estimator.tokens import (
-    REPLY_PRIMING_TOKENS,
-    TOKENS_PER_MESSAGE,
-    TOKENS_PER_NAME,
-    ImageSizer,
-    count_chat_tokens,
-    count_prompt_tokens,
-    count_text_tokens,
-    tokenize,
 )
 
 DAYS_PER_MONTH = 30

@@ -8,7 +8,7 @@ from typing import BinaryIO
 
 from PIL import Image
 
-from studio.estimator.errors import ImageError
+from shared_rules.errors import ImageError
 
 # Decoding costs memory in proportion to pixels (4 bytes each): 25 MP is ~100 MB at worst. Bigger images are
 # still counted from their header; they are drawn without a picture under the grid.

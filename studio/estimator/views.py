@@ -7,9 +7,9 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods
 
+from shared_rules.errors import EstimatorError
 from studio.accounts.access import developer_required
 from studio.estimator import dataset_estimates, image_estimates, services
-from studio.estimator.errors import EstimatorError
 from studio.estimator.forms import (
     MAX_MESSAGES,
     ChatForm,

@@ -8,7 +8,7 @@ import json
 
 from openai import AsyncAzureOpenAI
 
-from studio.estimator.tokens import count_chat_tokens, count_text_tokens
+from shared_rules.tokens import count_chat_tokens, count_text_tokens
 from tests.engine.conftest import png_bytes, sse_events
 from tests.engine_server import API_VERSION
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from studio.estimator.tokens import count_prompt_tokens, count_text_tokens
+from shared_rules.tokens import count_prompt_tokens, count_text_tokens
 from tests.engine.conftest import sse_events
 
 

@@ -8,7 +8,7 @@ import struct
 
 import pytest
 
-from studio.estimator.tokens import count_text_tokens
+from shared_rules.tokens import count_text_tokens
 
 
 def norm(vector: list[float]) -> float:

@@ -9,7 +9,7 @@ import time
 import openai
 import pytest
 
-from studio.estimator.datasets import billed_training_tokens, validate_training_jsonl
+from shared_rules.datasets import billed_training_tokens, validate_training_jsonl
 from tests.engine.conftest import training_jsonl, upload_training_file
 
 TERMINAL = ("succeeded", "failed", "cancelled")

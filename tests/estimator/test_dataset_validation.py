@@ -7,15 +7,15 @@ import json
 import pytest
 from PIL import Image
 
-from studio.estimator.datasets import (
+from shared_rules.datasets import (
     DatasetReport,
     billed_training_tokens,
     default_epochs,
     per_example_limit,
     validate_training_jsonl,
 )
-from studio.estimator.errors import EstimatorError, TooLarge, UnknownModel
-from studio.estimator.tokens import count_chat_tokens, count_text_tokens
+from shared_rules.errors import EstimatorError, TooLarge, UnknownModel
+from shared_rules.tokens import count_chat_tokens, count_text_tokens
 
 
 def chat(user: str = "hello world", answer: str = "hi") -> dict:

@@ -10,8 +10,8 @@ import zlib
 import pytest
 from PIL import Image
 
-from studio.estimator.errors import EstimatorError, ImageError, TooLarge
-from studio.estimator.images import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, decode_data_url, image_tokens, read_image_size
+from shared_rules.errors import EstimatorError, ImageError, TooLarge
+from shared_rules.images import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, decode_data_url, image_tokens, read_image_size
 
 
 def png_header(width: int, height: int) -> bytes:

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from shared_rules.pricing import SEED_PRICES, SNAPSHOT_DATE
 from studio.estimator.models import Price
-from studio.estimator.pricing import SEED_PRICES, SNAPSHOT_DATE
 
 NEW = {"model": "gpt-4.1", "kind": "tokens", "deployment_type": "GlobalStandard", "input_per_1m": "2.00",
        "output_per_1m": "8.00", "cached_input_per_1m": "", "unit_price": "", "size": "", "quality": "",

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from studio.estimator.errors import EstimatorError
-from studio.estimator.pricing import (
+from shared_rules.errors import EstimatorError
+from shared_rules.pricing import (
     KINDS,
     SEED_PRICES,
     SNAPSHOT_DATE,

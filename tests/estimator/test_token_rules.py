@@ -11,8 +11,8 @@ import tiktoken.load
 import tiktoken.registry
 from PIL import Image
 
-from studio.estimator.errors import EstimatorError, ImageError, UnknownModel
-from studio.estimator.tokens import (
+from shared_rules.errors import EstimatorError, ImageError, UnknownModel
+from shared_rules.tokens import (
     KNOWN_MODELS,
     count_chat_tokens,
     count_prompt_tokens,

@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from studio.estimator.pricing import SEED_PRICES
+from shared_rules.pricing import SEED_PRICES
 
 _FIELDS = ("model", "kind", "deployment_type", "input_per_1m", "output_per_1m", "cached_input_per_1m", "unit_price",
            "currency", "effective_from")

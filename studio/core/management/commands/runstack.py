@@ -15,7 +15,7 @@ from studio import preflight
 from studio.accounts.services import ensure_first_admin
 from studio.embedded_redis import redis_server_command, wait_for_redis
 from studio.env import ConfigError, env_str, redis_socket_path
-from studio.resources.services import local_engine_resource_ensure
+from studio.resources.services import local_engine_resource_ensure, local_engine_secrets
 from studio.stack import Stack, python
 
 
@@ -84,9 +84,11 @@ class Command(BaseCommand):
 
         if settings.ENGINE_ENABLED and not no_engine:
             engine_url = f"http://{settings.ENGINE_HOST}:{settings.ENGINE_PORT}"
+            local_engine_resource_ensure(url=engine_url)
+            engine_secrets = local_engine_secrets(engine_url)
             engine_env = {**env, "ENGINE_HOST": settings.ENGINE_HOST, "ENGINE_PORT": str(settings.ENGINE_PORT),
-                          "ENGINE_DATA_DIR": str(settings.ENGINE_DATA_DIR)}
-            local_engine_resource_ensure(url=engine_url)  # creates the engine's keys file the engine then reads
+                          "ENGINE_DATA_DIR": str(settings.ENGINE_DATA_DIR),
+                          "ENGINE_API_KEY": engine_secrets.api_key, "ENGINE_ARM_TOKEN": engine_secrets.arm_token}
             stack.start("engine", [python(), "-m", "engine"], engine_env, logs / "engine.log")
             wait_for_http(f"{engine_url}/engine/health", stack)
 

@@ -6,9 +6,9 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from studio.estimator.errors import EstimatorError, TooLarge
-from studio.estimator.images import decode_data_url, read_image_size
-from studio.estimator.tokens import base_model_name, count_chat_tokens, count_text_tokens, encoding_name_for_model
+from shared_rules.errors import EstimatorError, TooLarge
+from shared_rules.images import decode_data_url, read_image_size
+from shared_rules.tokens import base_model_name, count_chat_tokens, count_text_tokens, encoding_name_for_model
 
 MIN_EXAMPLES = 10
 MAX_LISTED_ERRORS = 1000

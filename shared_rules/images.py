@@ -14,7 +14,7 @@ from typing import BinaryIO
 
 from PIL import GifImagePlugin, Image, JpegImagePlugin, PngImagePlugin, WebPImagePlugin
 
-from studio.estimator.errors import EstimatorError, ImageError, TooLarge
+from shared_rules.errors import EstimatorError, ImageError, TooLarge
 
 # A bomb is an image whose header declares more than 1 gigapixel. We never decode pixels, so sizing a large
 # image costs nothing; the limit stops whatever later decodes it. 20000x20000 (0.4 GP) passes, 50000x50000 fails.

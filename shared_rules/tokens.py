@@ -15,8 +15,8 @@ from importlib.util import find_spec
 
 import tiktoken
 
-from studio.estimator.errors import EstimatorError, UnknownModel
-from studio.estimator.images import ImageTokens, decode_data_url, image_tokens, read_image_size
+from shared_rules.errors import EstimatorError, UnknownModel
+from shared_rules.images import ImageTokens, decode_data_url, image_tokens, read_image_size
 
 _BLOB_URL = "https://openaipublic.blob.core.windows.net/encodings/{name}.tiktoken"
 # tiktoken checks these sha256 sums on load and re-downloads on mismatch, so a bad seed must never stay on disk.

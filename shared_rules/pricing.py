@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from studio.estimator.errors import EstimatorError
-from studio.estimator.tokens import base_model_name
+from shared_rules.errors import EstimatorError
+from shared_rules.tokens import base_model_name
 
 ONE_MILLION = Decimal(1_000_000)
 SNAPSHOT_DATE = date(2026, 11, 1)  # the wire reference's price snapshot (its section 16)
