@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -49,10 +51,30 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 def data_dir() -> Path:
-    """The folder for local data (SQLite, sockets, generated secrets); created when missing."""
+    """The folder for local data (SQLite, sockets, secrets, uploads, logs), private to the user running Studio.
+
+    The process's umask becomes 077, so every file made later (the database and its WAL, uploads, logs, the engine's
+    data, by this process and the children it starts) is private too; what an older install left readable is
+    tightened here.
+    """
+    os.umask(0o077)
     path = Path(env_str("STUDIO_DATA_DIR") or BASE_DIR / "var").resolve()
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    make_private(path)
     return path
+
+
+def make_private(folder: Path) -> None:
+    """Take group and other permissions off folder and everything under it that this user owns."""
+    uid = os.getuid()
+    for root, dirs, files in os.walk(folder):
+        for name in [root, *(os.path.join(root, entry) for entry in dirs + files)]:
+            try:
+                info = os.lstat(name)
+                if info.st_uid == uid and not os.path.islink(name) and info.st_mode & 0o077:
+                    os.chmod(name, info.st_mode & 0o700)
+            except OSError:
+                pass  # a file that vanished meanwhile (a socket, a WAL) needs nothing
 
 
 def generated_secret(path: Path, make=lambda: secrets.token_urlsafe(50)) -> str:
@@ -89,3 +111,9 @@ def check_redis_url(redis_url: str) -> None:
     scheme = urlparse(redis_url).scheme
     if scheme not in ("redis", "rediss", "unix"):
         raise ConfigError(f"REDIS_URL must start with redis://, rediss:// or unix://, not {redis_url!r}")
+
+
+def suite_database_path() -> Path:
+    """Where the test suite's SQLite database lives: the temp folder, one name per checkout."""
+    digest = hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:10]
+    return Path(tempfile.gettempdir()) / f"studio-test-{os.getuid()}-{digest}.sqlite3"

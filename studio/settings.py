@@ -16,6 +16,7 @@ from studio.env import (
     env_list,
     env_str,
     generated_secret,
+    suite_database_path,
 )
 
 STUDIO_ENV = env_str("STUDIO_ENV", "development")
@@ -60,7 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "studio.core.static_files.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -87,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "studio.accounts.context_processors.role",
+                "studio.core.context_processors.limits",
             ],
         },
     },
@@ -104,8 +106,9 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "studio.sqlite3",
-            # A file, not memory, so that uvicorn and Celery workers started by the tests share it.
-            "TEST": {"NAME": VAR_DIR / "test-studio.sqlite3"},
+            # A file, not memory, so that uvicorn and Celery workers started by the tests share it; outside var/ so
+            # that tests leave nothing in the user's data (named per checkout, so two checkouts never share one).
+            "TEST": {"NAME": suite_database_path()},
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"},
         }
     }
@@ -126,7 +129,7 @@ CELERY_TASK_ACKS_LATE = True  # tasks are idempotent, so a crash re-runs them ra
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    "worker-heartbeat": {"task": "studio.core.tasks.record_heartbeat", "schedule": 60.0},
+    "worker-heartbeat": {"task": "studio.core.tasks.record_heartbeat", "schedule": 30.0},
 }
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", include("studio.estimator.api_urls")),
 ]
 
+handler400 = "studio.core.views.bad_request"
 handler403 = "studio.core.views.permission_denied"
 handler404 = "studio.core.views.page_not_found"
 handler500 = "studio.core.views.server_error"

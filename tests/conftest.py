@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -24,6 +25,11 @@ def pytest_runtest_logreport(report):
 
 
 def pytest_sessionfinish(session, exitstatus):
+    from studio.env import suite_database_path
+
+    # Django drops the test database file; SQLite's WAL and shared-memory files beside it are left to us.
+    for leftover in ("-wal", "-shm", "-journal"):
+        Path(f"{suite_database_path()}{leftover}").unlink(missing_ok=True)
     if _skipped:
         session.config.get_terminal_writer().line(f"CI=true: {len(_skipped)} test(s) skipped: {_skipped[:5]}", red=True)
         session.exitstatus = 1

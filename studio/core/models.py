@@ -5,7 +5,7 @@ from django.utils import timezone
 
 
 class WorkerHeartbeat(models.Model):
-    """One row per worker host name, touched by a beat-scheduled task; the dashboard reads it."""
+    """One row per worker node name, touched when the worker starts and by beat; the dashboard reads it."""
 
     worker = models.CharField(max_length=200, unique=True)
     seen_at = models.DateTimeField(default=timezone.now)
@@ -13,7 +13,10 @@ class WorkerHeartbeat(models.Model):
     def __str__(self) -> str:
         return f"{self.worker} at {self.seen_at:%Y-%m-%d %H:%M:%S}"
 
+    # Beat schedules the heartbeat every HEARTBEAT_SECONDS; three missed beats mean something is down.
+    HEARTBEAT_SECONDS = 30
+    SILENT_AFTER_SECONDS = 3 * HEARTBEAT_SECONDS
+
     @property
     def is_recent(self) -> bool:
-        # Beat schedules the heartbeat every minute; three missed beats mean something is down.
-        return (timezone.now() - self.seen_at).total_seconds() < 180
+        return (timezone.now() - self.seen_at).total_seconds() < self.SILENT_AFTER_SECONDS

@@ -1,8 +1,11 @@
 """The home dashboard, the health check and the friendly error pages."""
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.template.defaultfilters import filesizeformat
 
 from studio.accounts.access import public, viewer_required
 from studio.core.models import WorkerHeartbeat
@@ -31,6 +34,21 @@ def health(request):
 def _error_page(request, status: int, title: str, message: str):
     template = "_error_fragment.html" if getattr(request, "htmx", False) else "error.html"
     return render(request, template, {"status": status, "title": title, "message": message}, status=status)
+
+
+def bad_request(request, exception=None):
+    """Django's answer to an unreadable request; a body over the size limit says what the limit is."""
+    if isinstance(exception, RequestDataTooBig):
+        limit = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        message = (f"This form sent more than Studio accepts in one request ({limit}, set by "
+                   "STUDIO_MAX_REQUEST_BYTES). Nothing was saved and your input is still in the form: shorten it, or "
+                   "send large text as a file where the page offers an upload.")
+        return _error_page(request, 413, "The form is too large", message)
+    if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
+        return _error_page(request, 400, "The form has too many fields",
+                           "Nothing was saved. Remove some rows and send it again.")
+    return _error_page(request, 400, "The request could not be read",
+                       "Nothing was saved. Reload the page and try again.")
 
 
 def permission_denied(request, exception=None):

@@ -36,6 +36,20 @@ def stack(tmp_path):
             process.kill()
 
 
+def wait_for(predicate, timeout: float):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := predicate():
+            return result
+        time.sleep(0.3)
+    return None
+
+
+def _restarted_worker(stack_pid: int, old_pid: int) -> bool:
+    return any("celery -A studio worker" in " ".join(p.cmdline()) and p.pid != old_pid
+               for p in psutil.Process(stack_pid).children())
+
+
 def test_stack_starts_serves_the_first_login_and_stops_cleanly(stack):
     process, output, url = stack
     assert f"Studio is running at {url}/" in output, output
@@ -53,10 +67,22 @@ def test_stack_starts_serves_the_first_login_and_stops_cleanly(stack):
                                                       "csrfmiddlewaretoken": token})
         assert "Welcome, admin" in home.text
         assert "Local engine" in home.text  # the default resource, with its two deployments
+        # The worker reports when it is ready, not a beat interval (30 s) later.
+        assert wait_for(lambda: "badge ok\">running" in browser.get("/").text, timeout=30)
 
+        # A worker killed outright is restarted; the rest of the stack never notices.
+        worker = next(p for p in descendants if "celery -A studio worker" in " ".join(p.cmdline()))
+        others = [p for p in descendants if p.pid != worker.pid and p.ppid() == process.pid]
+        worker.kill()
+        assert wait_for(lambda: _restarted_worker(process.pid, worker.pid), timeout=30)
+        assert all(p.is_running() for p in others)
+        assert browser.get("/healthz").status_code == 200
+
+    descendants = psutil.Process(process.pid).children(recursive=True)
     process.send_signal(signal.SIGINT)  # what Ctrl-C sends
     remaining = process.stdout.read()
     assert process.wait(60) == 0, remaining
+    assert "worker exited with code -9" in remaining and "restarting it in 0.5 s" in remaining
     assert "no process is left running" in remaining
     gone, alive = psutil.wait_procs(descendants, timeout=10)
     assert alive == [], f"left running: {[p.cmdline() for p in alive]}"

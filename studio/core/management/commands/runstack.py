@@ -16,7 +16,7 @@ from studio.accounts.services import ensure_first_admin
 from studio.embedded_redis import redis_server_command, wait_for_redis
 from studio.env import ConfigError, env_str, redis_socket_path
 from studio.resources.services import local_engine_resource_ensure, local_engine_secrets
-from studio.stack import Stack, python
+from studio.stack import ChildKeepsCrashing, Stack, python
 
 
 def wait_for_http(url: str, stack: Stack, timeout: float = 60.0) -> None:
@@ -55,10 +55,13 @@ class Command(BaseCommand):
         try:
             self._start(stack, env, host, port, no_engine)
             while not stopping:
-                if (child := stack.exited()) is not None:
-                    raise CommandError(f"{child.describe_exit()} unexpectedly")
+                stack.supervise()  # a crashed child is restarted with backoff; the others keep running
                 time.sleep(0.3)
             self.stdout.write("Stopping Studio...")
+        except ChildKeepsCrashing as error:
+            stack.stop()
+            self.stderr.write(f"Studio stopped: {error}")
+            raise SystemExit(1) from None
         except ConfigError as error:
             stack.stop()
             self.stderr.write(f"Studio cannot start: {error}")
