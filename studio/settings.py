@@ -140,6 +140,11 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 STUDIO_SIGN_IN_MAX_FAILURES = env_int("STUDIO_SIGN_IN_MAX_FAILURES", 10)
 STUDIO_SIGN_IN_LOCK_MINUTES = env_int("STUDIO_SIGN_IN_LOCK_MINUTES", 15)
+# One address guessing at many usernames is stopped here, whatever usernames it tries.
+STUDIO_SIGN_IN_ADDRESS_MAX_FAILURES = env_int("STUDIO_SIGN_IN_ADDRESS_MAX_FAILURES", 50)
+STUDIO_ACCESS_REQUESTS_PER_HOUR = env_int("STUDIO_ACCESS_REQUESTS_PER_HOUR", 5)
+# How many reverse proxies in front of Studio append to X-Forwarded-For; 0 trusts only the connection's address.
+STUDIO_TRUSTED_PROXIES = env_int("STUDIO_TRUSTED_PROXIES", 0)
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import RegexValidator
 
 from studio.accounts import roles, sign_in_throttle
+from studio.accounts.client_address import client_address
 
 User = get_user_model()
 ROLE_CHOICES = [(role, role) for role in roles.ROLES]
@@ -21,24 +22,38 @@ class LoginForm(AuthenticationForm):
 
     def clean(self):
         username = self.cleaned_data.get("username")
-        if username and sign_in_throttle.is_locked(username):
-            minutes = settings.STUDIO_SIGN_IN_LOCK_MINUTES
+        address = client_address(self.request)
+        if username and (lock := sign_in_throttle.lock_for(username, address)):
+            minutes = lock.minutes_left
+            what = "this account from your address" if lock.username else "any account from your address"
             raise forms.ValidationError(
-                f"Too many wrong passwords for this account. Wait {minutes} minutes and try again, or ask an Admin "
-                "to invite you again to set a new password.",
+                f"Too many wrong passwords: signing in to {what} is paused for {minutes} more "
+                f"minute{'s' if minutes != 1 else ''}. Sign-ins from other addresses are not affected. "
+                "An Admin can lift the pause on the Users page; if you forgot your password, ask an Admin for a "
+                "password reset link.",
                 code="throttled",
             )
         try:
             return super().clean()
         except forms.ValidationError as error:
             if error.code == "invalid_login" or "invalid_login" in getattr(error, "error_dict", {}):
-                sign_in_throttle.record_failure(username, self.request)
+                sign_in_throttle.record_failure(username, address)
             raise
+
+
+# Letters, digits and . _ @ + -, starting with a letter or digit: names that read the same everywhere they are shown
+# (pages, audit trails, logs) and cannot carry markup.
+username_validator = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9._@+-]{1,149}\Z",
+    "Use 2 to 150 characters: letters, digits and . _ @ + - (starting with a letter or digit).",
+    code="invalid_username",
+)
 
 
 class UsernameEmailMixin:
     def clean_username(self):
         username = self.cleaned_data["username"].strip()
+        username_validator(username)
         if User.objects.filter(username__iexact=username).exists():
             raise forms.ValidationError("That username is taken; choose another.")
         return username

@@ -57,7 +57,7 @@ class FailedSignIn(models.Model):
     web replica sees the same count)."""
 
     username = models.CharField(max_length=150, db_index=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    ip_address = models.CharField(max_length=64, db_index=True, default="unknown")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     def __str__(self) -> str:
@@ -84,3 +84,18 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class RateLimitHit(models.Model):
+    """One request counted against a limit (an access request from an address, say), in the database so every
+    web replica counts together. Rows older than the limit's window are dropped as new ones arrive."""
+
+    scope = models.CharField(max_length=40)
+    key = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "key", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key} at {self.created_at:%Y-%m-%d %H:%M:%S}"

@@ -15,6 +15,10 @@ urlpatterns = [
     path("profile/tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("users/", views.user_list, name="user_list"),
     path("users/<int:user_id>/role/", views.user_set_role, name="user_set_role"),
+    path("users/<int:user_id>/deactivate/", views.user_deactivate, name="user_deactivate"),
+    path("users/<int:user_id>/reactivate/", views.user_reactivate, name="user_reactivate"),
+    path("users/<int:user_id>/reset-link/", views.user_password_reset_link, name="user_password_reset_link"),
+    path("sign-in-locks/lift/", views.sign_in_lock_lift, name="sign_in_lock_lift"),
     path("requests/<int:request_id>/approve/", views.access_request_approve, name="access_request_approve"),
     path("requests/<int:request_id>/decline/", views.access_request_decline, name="access_request_decline"),
 ]

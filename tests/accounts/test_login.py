@@ -68,7 +68,7 @@ def test_repeated_wrong_passwords_lock_the_account_for_a_while(client, developer
     response = client.post("/accounts/login/", {"username": "DEV", "password": PASSWORD})
     body = response.content.decode()
     assert response.status_code == 200
-    assert "Too many wrong passwords for this account" in body
+    assert "signing in to this account from your address is paused for 15 more minutes" in body
     assert 'value="DEV"' in body
     assert "_auth_user_id" not in client.session
 
