@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "studio.core",
     "studio.accounts",
     "studio.resources",
+    "studio.audit",
     "studio.estimator",
     "playground",
     "finetune",
@@ -130,6 +131,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "studio.core.tasks.record_heartbeat", "schedule": 30.0},
+    "resources-sync": {"task": "studio.resources.tasks.sync_all_resources",
+                       "schedule": 60.0 * env_int("STUDIO_SYNC_MINUTES", 15)},
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -212,3 +215,8 @@ ENGINE_ENABLED = env_bool("STUDIO_ENGINE", True)
 ENGINE_HOST = env_str("ENGINE_HOST", "127.0.0.1")
 ENGINE_PORT = env_int("ENGINE_PORT", 8765)
 ENGINE_DATA_DIR = Path(env_str("ENGINE_DATA_DIR") or VAR_DIR / "engine")
+
+# The deployments console's control plane (see studio/upstream/arm.py).
+STUDIO_ARM_API_VERSION = env_str("STUDIO_ARM_API_VERSION", "2024-10-01")
+# How often Celery beat syncs every resource's deployments, catalog, quota and content filters.
+STUDIO_SYNC_MINUTES = env_int("STUDIO_SYNC_MINUTES", 15)

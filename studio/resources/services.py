@@ -55,6 +55,7 @@ def local_engine_resource_ensure(*, url: str | None = None, engine_secrets: Loca
         subscription_id="00000000-0000-0000-0000-000000000000",
         resource_group="studio-local",
         account_name="local-engine",
+        allow_http_loopback=True,  # the engine listens on plain http on this machine
     )
     resource.set_api_key(engine_secrets.api_key)
     resource.set_arm_token(engine_secrets.arm_token)
@@ -77,3 +78,58 @@ def local_engine_secrets(url: str | None = None) -> LocalEngineSecrets:
         if resource.endpoint.rstrip("/") == url and resource.api_key_encrypted:
             return LocalEngineSecrets(api_key=resource.get_api_key(), arm_token=resource.get_arm_token())
     return LocalEngineSecrets.generate()
+
+
+# --- resources: writes with their audit events ------------------------------------------------------------------
+AUDITED_FIELDS = ("name", "kind", "endpoint", "api_style", "api_version", "auth", "entra_mode", "tenant_id",
+                  "client_id", "arm_endpoint", "subscription_id", "resource_group", "account_name", "location",
+                  "allow_http_loopback")
+
+
+def resource_snapshot(resource: Resource) -> dict:
+    """What the audit trail keeps of a resource: its settings, and whether each secret is set (never the secret)."""
+    values = {field: getattr(resource, field) for field in AUDITED_FIELDS}
+    values.update({"api_key_set": bool(resource.api_key_encrypted), "api_key_last4": resource.api_key_last4,
+                   "client_secret_set": bool(resource.client_secret_encrypted),
+                   "certificate_set": bool(resource.certificate_encrypted)})
+    return values
+
+
+@transaction.atomic
+def resource_save(form, *, user) -> Resource:
+    """Save a ResourceForm (new or edited) and record what changed."""
+    from studio.audit.services import audit_record
+
+    creating = form.instance.pk is None
+    before = None if creating else resource_snapshot(Resource.objects.get(pk=form.instance.pk))
+    resource = form.save(commit=False)
+    if creating:
+        resource.created_by = user
+    resource.save()
+    after = resource_snapshot(resource)
+    secrets_changed = [name for name in ("api_key", "client_secret", "certificate") if form.cleaned_data.get(name)]
+    audit_record(actor=user, action="resource.create" if creating else "resource.update", target_type="resource",
+                 target_name=resource.name, resource_name=resource.name, before=before, after=after,
+                 outcome="succeeded",
+                 message=f"New {', '.join(secrets_changed)} stored (encrypted)." if secrets_changed else "")
+    return resource
+
+
+@transaction.atomic
+def resource_delete(resource: Resource, *, user) -> None:
+    """Forget the resource in Studio (nothing changes upstream)."""
+    from studio.audit.services import audit_record
+
+    audit_record(actor=user, action="resource.delete", target_type="resource", target_name=resource.name,
+                 resource_name=resource.name, before=resource_snapshot(resource), after=None, outcome="succeeded",
+                 message="Removed from Studio; nothing changed upstream.")
+    resource.delete()
+
+
+def resource_check_record(resource: Resource, checks) -> None:
+    """Keep the last Test connection's verdict on the resource, for the list page."""
+    from django.utils import timezone
+
+    Resource.objects.filter(pk=resource.pk).update(
+        last_checked_at=timezone.now(), last_check_ok=all(check.ok for check in checks),
+        last_check_message=" ".join(f"{check.plane}: {check.message}" for check in checks)[:2000])
