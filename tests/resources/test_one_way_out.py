@@ -34,5 +34,6 @@ def test_only_the_upstream_package_imports_http_and_sdk_clients():
 
 def test_the_check_sees_imports_it_must_refuse(tmp_path):
     sample = tmp_path / "sample.py"
-    sample.write_text("import httpx2\nfrom openai import AzureOpenAI\nfrom azure.identity import DefaultAzureCredential\n")
+    sample.write_text("import httpx2\nfrom openai import AzureOpenAI\n"
+                      "from azure.identity import DefaultAzureCredential\n")
     assert {"httpx2", "openai", "azure.identity"} <= _imports(sample)

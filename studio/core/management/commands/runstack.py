@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import signal
 import time
-
 import urllib.error
 import urllib.request
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
