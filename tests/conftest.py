@@ -144,11 +144,12 @@ def celery_worker(celery_broker, redis_url, redis_prefix, live_database_url, tmp
 
 
 @pytest.fixture(scope="session")
-def web_server(live_database_url, tmp_path_factory):
-    """The site under uvicorn (not Django's threaded test server), on the test database."""
+def web_server(live_database_url, redis_url, redis_prefix, tmp_path_factory):
+    """The site under uvicorn (not Django's threaded test server), on the test database and the test Redis."""
     port = processes.free_port()
     env = processes.child_env(DATABASE_URL=live_database_url, STUDIO_DATA_DIR=str(settings.VAR_DIR),
-                              ALLOWED_HOSTS="127.0.0.1,localhost")
+                              ALLOWED_HOSTS="127.0.0.1,localhost", REDIS_URL=redis_url,
+                              STUDIO_REDIS_PREFIX=redis_prefix)
     log = tmp_path_factory.mktemp("web") / "uvicorn.log"
     base = f"http://127.0.0.1:{port}"
     with processes.running(processes.uvicorn_argv(port), env, ready_url=f"{base}/healthz", log_path=log):

@@ -38,13 +38,16 @@ class ResourceForm(forms.ModelForm):
                                     help_text="For a service principal; leave blank to keep the stored one.")
     certificate = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}),
                                   help_text="PEM with the private key; leave blank to keep the stored one.")
+    arm_token = forms.CharField(required=False, label="ARM token (local engine only)",
+                                widget=forms.PasswordInput(render_value=False),
+                                help_text="The engine's fixed control-plane token; Azure's come from Entra ID.")
 
     class Meta:
         model = Resource
         formfield_callback = _https_urls
         fields = ["name", "kind", "endpoint", "api_style", "api_version", "auth", "api_key", "entra_mode",
                   "tenant_id", "client_id", "client_secret", "certificate", "arm_endpoint", "subscription_id",
-                  "resource_group", "account_name", "location", "allow_http_loopback"]
+                  "resource_group", "account_name", "location", "arm_token", "allow_http_loopback"]
         labels = {"arm_endpoint": "ARM endpoint", "api_style": "API style", "entra_mode": "Entra ID identity",
                   "allow_http_loopback": "Allow plain http to this machine"}
         help_texts = {"subscription_id": "Needed for deployments, catalog, quota and content filters through ARM.",
@@ -86,6 +89,8 @@ class ResourceForm(forms.ModelForm):
         if any(arm_parts) and not all(arm_parts):
             self.add_error("account_name", "Give the subscription, the resource group and the account name together "
                                            "(or none of them).")
+        if cleaned.get("arm_token") and kind != Resource.Kind.LOCAL_ENGINE:
+            self.add_error("arm_token", "Only the local engine takes a fixed ARM token; Azure's come from Entra ID.")
         if kind == Resource.Kind.OPENAI_COMPATIBLE and auth == Resource.Auth.ENTRA_ID:
             self.add_error("auth", "OpenAI-compatible endpoints take a bearer key, not Entra ID.")
         if kind == Resource.Kind.AZURE_OPENAI and auth == Resource.Auth.API_KEY:
@@ -111,7 +116,7 @@ class ResourceForm(forms.ModelForm):
     def save(self, commit=True):
         resource = super().save(commit=False)
         for field, setter in (("api_key", resource.set_api_key), ("client_secret", resource.set_client_secret),
-                              ("certificate", resource.set_certificate)):
+                              ("certificate", resource.set_certificate), ("arm_token", resource.set_arm_token)):
             if self.cleaned_data.get(field):
                 setter(self.cleaned_data[field])
         if commit:

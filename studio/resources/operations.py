@@ -14,12 +14,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from studio.audit.services import audit_record
+from studio.core.queue import enqueue_on_commit
 from studio.resources import sync
 from studio.resources.models import Deployment, Operation, Resource
 from studio.upstream.arm import ArmClient
 from studio.upstream.errors import UpstreamError
 
 STALE_AFTER = timedelta(minutes=15)
+QUEUED_TOO_LONG = timedelta(minutes=2)
 AUDIT_ACTIONS = {
     Operation.Kind.DEPLOYMENT_CREATE: ("deployment.create", "deployment"),
     Operation.Kind.DEPLOYMENT_UPDATE: ("deployment.update", "deployment"),
@@ -63,7 +65,7 @@ def operation_request(resource: Resource, *, kind: str, target: str, body: dict[
         action, target_type = AUDIT_ACTIONS[kind]
         audit_record(actor=user, action=action, target_type=target_type, target_name=target,
                      resource_name=resource.name, before=before, after=after if after is not None else body)
-        transaction.on_commit(lambda: run_operation.delay(operation.pk))
+        enqueue_on_commit(run_operation, operation.pk)
     return operation
 
 
@@ -164,12 +166,15 @@ def _finish(operation: Operation, status: str, message: str) -> None:
 
 
 def operations_resume_stale() -> list[int]:
-    """Requeue operations whose worker died mid-run (running far longer than any ARM call); returns their ids."""
+    """Operations to send to a worker again: those whose worker died mid-run (running far longer than any ARM call)
+    and those whose message never reached a worker (queued for minutes). Returns their ids."""
+    now = timezone.now()
     stale = list(Operation.objects.filter(status=Operation.Status.RUNNING,
-                                          started_at__lt=timezone.now() - STALE_AFTER).values_list("pk", flat=True))
+                                          started_at__lt=now - STALE_AFTER).values_list("pk", flat=True))
     resumed = []
     for pk in stale:
         if Operation.objects.filter(pk=pk, status=Operation.Status.RUNNING).update(
                 status=Operation.Status.QUEUED, progress="Resumed after an interrupted run") == 1:
             resumed.append(pk)
-    return resumed
+    waiting = Operation.objects.filter(status=Operation.Status.QUEUED, created_at__lt=now - QUEUED_TOO_LONG)
+    return resumed + [pk for pk in waiting.values_list("pk", flat=True) if pk not in resumed]

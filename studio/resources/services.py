@@ -91,7 +91,8 @@ def resource_snapshot(resource: Resource) -> dict:
     values = {field: getattr(resource, field) for field in AUDITED_FIELDS}
     values.update({"api_key_set": bool(resource.api_key_encrypted), "api_key_last4": resource.api_key_last4,
                    "client_secret_set": bool(resource.client_secret_encrypted),
-                   "certificate_set": bool(resource.certificate_encrypted)})
+                   "certificate_set": bool(resource.certificate_encrypted),
+                   "arm_token_set": bool(resource.arm_token_encrypted)})
     return values
 
 
@@ -107,7 +108,8 @@ def resource_save(form, *, user) -> Resource:
         resource.created_by = user
     resource.save()
     after = resource_snapshot(resource)
-    secrets_changed = [name for name in ("api_key", "client_secret", "certificate") if form.cleaned_data.get(name)]
+    secrets_changed = [name for name in ("api_key", "client_secret", "certificate", "arm_token")
+                       if form.cleaned_data.get(name)]
     audit_record(actor=user, action="resource.create" if creating else "resource.update", target_type="resource",
                  target_name=resource.name, resource_name=resource.name, before=before, after=after,
                  outcome="succeeded",

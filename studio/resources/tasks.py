@@ -6,6 +6,7 @@ import logging
 
 from celery import shared_task
 
+from studio.core.queue import enqueue
 from studio.resources import operations, sync
 from studio.resources.models import Resource
 from studio.upstream.errors import UpstreamError
@@ -36,8 +37,8 @@ def sync_all_resources() -> int:
     """Beat's periodic sync: one task per resource, so one slow account does not hold up the others; and
     operations a killed worker left running are resumed."""
     for pk in operations.operations_resume_stale():
-        run_operation.delay(pk)
+        enqueue(run_operation, pk)
     ids = list(Resource.objects.values_list("pk", flat=True))
     for pk in ids:
-        sync_resource.delay(pk)
+        enqueue(sync_resource, pk)
     return len(ids)

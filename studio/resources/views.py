@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseStopPolling
 
 from studio.accounts.access import admin_required, viewer_required
+from studio.core.queue import enqueue, enqueue_on_commit
 from studio.resources import forms, operations, services
 from studio.resources.models import Deployment, Operation, Resource
 from studio.resources.tasks import sync_resource
@@ -51,7 +52,7 @@ def resource_create(request):
     form = forms.ResourceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         resource = services.resource_save(form, user=request.user)
-        sync_resource.delay_on_commit(resource.pk)
+        enqueue_on_commit(sync_resource, resource.pk)
         messages.success(request, f"{resource.name} is added. Test its connection; its deployments are being synced.")
         return redirect("resources:detail", pk=resource.pk)
     return render(request, "resources/form.html", {"form": form})
@@ -109,8 +110,11 @@ def resource_test(request, pk: int):
 @require_POST
 def resource_sync(request, pk: int):
     resource = _resource(pk)
-    sync_resource.delay(resource.pk)
-    messages.info(request, f"{resource.name} is being synced; this page shows the result when it is done.")
+    if enqueue(sync_resource, resource.pk):
+        messages.info(request, f"{resource.name} is being synced; reload this page in a moment to see the result.")
+    else:
+        messages.error(request, "The background queue (Redis) cannot be reached, so the sync could not start. "
+                                "Check that Redis and the worker run; beat retries on its own.")
     return redirect("resources:detail", pk=resource.pk)
 
 

@@ -30,8 +30,9 @@ def test_an_admin_adds_a_resource_whose_key_is_never_shown_again(client_as, admi
     resource = Resource.objects.get(name="Contoso")
     assert response.status_code == 302 and resource.get_api_key() == SECRET
     assert SECRET not in resource.api_key_encrypted and resource.api_key_last4 == SECRET[-4:]
-    for url in ("/deployments/", f"/deployments/resources/{resource.pk}/", f"/deployments/resources/{resource.pk}/edit/",
-                "/audit/"):
+    pages = ("/deployments/", f"/deployments/resources/{resource.pk}/", f"/deployments/resources/{resource.pk}/edit/",
+             "/audit/")
+    for url in pages:
         body = client.get(url).content.decode()
         assert SECRET not in body and SECRET[:-4] not in body, url
     edit = client.get(f"/deployments/resources/{resource.pk}/edit/").content.decode()
@@ -215,3 +216,19 @@ def test_no_log_line_carries_a_saved_key(caplog, engine, engine_resource, admin_
     client_as(admin_user).post(f"/deployments/resources/{resource.pk}/test/")
     logged = "\n".join(f"{r.getMessage()} {r.args}" for r in caplog.records)
     assert caplog.records and SECRET not in logged and SECRET[:-4] not in logged
+
+
+def test_an_unreachable_queue_gives_a_message_not_a_500(client_as, admin_user, synced):
+    from studio.celery import app
+
+    previous, previous_pool = app.conf.broker_url, app._pool
+    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    app._pool = None
+    try:
+        response = client_as(admin_user).post(f"/deployments/resources/{synced.pk}/sync/", follow=True)
+    finally:
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app.conf.broker_url, app._pool = previous, previous_pool
+    assert response.status_code == 200
+    assert "background queue (Redis) cannot be reached" in response.content.decode()
