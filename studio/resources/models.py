@@ -248,6 +248,12 @@ class QuotaUsage(models.Model):
         return min(100, round(100 * self.current_value / self.limit)) if self.limit else 100
 
     @property
+    def percent_label(self) -> str:
+        if self.current_value and self.limit and self.current_value / self.limit < 0.01:
+            return "<1 %"
+        return f"{self.percent} %"
+
+    @property
     def remaining(self) -> float:
         return max(0.0, self.limit - self.current_value)
 

@@ -69,6 +69,8 @@ def test_stack_starts_serves_the_first_login_and_stops_cleanly(stack):
         assert "Local engine" in home.text  # the default resource, with its two deployments
         # The worker reports when it is ready, not a beat interval (30 s) later.
         assert wait_for(lambda: "badge ok\">running" in browser.get("/").text, timeout=30)
+        # The Local engine is synced at start: its deployments show their upstream state.
+        assert wait_for(lambda: "badge ok\">ready" in browser.get("/deployments/").text, timeout=30)
 
         # A worker killed outright is restarted; the rest of the stack never notices.
         worker = next(p for p in descendants if "celery -A studio worker" in " ".join(p.cmdline()))

@@ -110,6 +110,11 @@ class Command(BaseCommand):
                             "--no-access-log", "--lifespan", "off", "--timeout-graceful-shutdown", "5"], env)
         url = f"http://{host}:{port}/"
         wait_for_http(f"{url}healthz", stack)
+        # Beat's first periodic sync comes an interval after start; the console should not wait that long.
+        from studio.core.queue import enqueue
+        from studio.resources.tasks import sync_all_resources
+
+        enqueue(sync_all_resources)
 
         self.stdout.write(self.style.SUCCESS(f"Studio is running at {url}"))
         if password:
