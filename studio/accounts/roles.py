@@ -18,10 +18,14 @@ ROLE_PERMISSIONS = {
     DEVELOPER: ("view_studio", "use_tools"),
     ADMIN: ("view_studio", "use_tools", "manage_studio"),
 }
+# The README's roles table repeats these words exactly (tests/test_readme.py); the role walk proves them.
 ROLE_DESCRIPTIONS = {
-    ADMIN: "Manages resources, deployments, users and prices, and everything a Developer does.",
-    DEVELOPER: "Uses the playground, fine-tuning and the estimator.",
-    VIEWER: "Reads everything, changes nothing.",
+    ADMIN: "Everything a Developer may, and manages resources, deployments, content filters, users, sign-in locks "
+           "and prices.",
+    DEVELOPER: "Everything a Viewer may, and sends to models (playground, fine-tuning), uses the estimator's JSON "
+               "API and makes personal API tokens.",
+    VIEWER: "Reads every page (deployments, quota, content filters, the audit trail, prices) and uses the estimator's "
+            "page, which changes nothing; changes nothing.",
 }
 
 
