@@ -181,5 +181,9 @@ class EngineServer:
             body = self.arm("GET", f"/deployments/{name}").json()
         return body
 
-    def delete_deployment(self, name: str) -> None:
+    def delete_deployment(self, name: str, wait: bool = True) -> None:
+        """DELETE through ARM (a long-running operation) and, by default, wait until the deployment is gone."""
         self.arm("DELETE", f"/deployments/{name}").raise_for_status()
+        deadline = time.monotonic() + 30
+        while wait and self.arm("GET", f"/deployments/{name}").status_code != 404 and time.monotonic() < deadline:
+            time.sleep(0.05)

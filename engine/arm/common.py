@@ -14,11 +14,18 @@ from starlette.responses import Response
 
 from engine import errors
 from engine.auth import check_arm
+from engine.deployments import Deployment
 from engine.errors import ApiError
+from engine.faults import HEADER, FaultError, Faults, parse_header
 from engine.responses import error_response, json_response, read_json_object
 from engine.state import Engine
 
 Handler = Callable[[Request, Engine], Awaitable[Response]]
+# The Microsoft.CognitiveServices versions the engine implements, oldest to newest (2025-09-01 is what
+# azure-mgmt-cognitiveservices 14.x sends). Always accepted, so a config file written by an older engine, whose
+# api_versions.arm lists fewer, cannot lock out a current client; the config may add more.
+ARM_VERSIONS = ("2023-05-01", "2023-10-01-preview", "2024-04-01-preview", "2024-06-01-preview", "2024-10-01",
+                "2025-04-01-preview", "2025-06-01", "2025-07-01-preview", "2025-09-01", "2025-10-01-preview")
 
 
 def _headers() -> dict[str, str]:
@@ -31,10 +38,10 @@ def check_version(request: Request, engine: Engine) -> None:
     if not version:
         raise errors.arm(400, "MissingApiVersionParameter",
                          "The api-version query parameter (?api-version=) is required for all requests.")
-    if version not in engine.config.arm_versions:
-        supported = "', '".join(sorted(engine.config.arm_versions))
+    if version not in ARM_VERSIONS and version not in engine.config.arm_versions:
+        supported = ",".join(sorted({*ARM_VERSIONS, *engine.config.arm_versions}, reverse=True))
         raise errors.arm(400, "InvalidApiVersionParameter", f"The api-version '{version}' is invalid. The supported "
-                         f"versions are '{supported}'.")
+                         f"versions are '{supported}'. The supported locations are '{engine.config.location}'.")
 
 
 def check_scope(request: Request, engine: Engine) -> None:
@@ -78,6 +85,18 @@ async def read_body(request: Request) -> dict[str, Any]:
     except ApiError:
         raise errors.arm(400, "InvalidRequestContent", "The request content was invalid and could not be "
                          "deserialized.") from None
+
+
+def arm_faults(request: Request, engine: Engine, deployment: Deployment | None = None) -> Faults:
+    """The faults an ARM write runs under: the x-engine-faults header over the deployment's, over the config's."""
+    faults = deployment.faults.over(engine.default_faults) if deployment else engine.default_faults
+    header = request.headers.get(HEADER)
+    if not header:
+        return faults
+    try:
+        return parse_header(header).over(faults)
+    except FaultError as e:
+        raise errors.arm(400, "InvalidFaultHeader", f"{HEADER}: {e}") from None
 
 
 def iso(timestamp: float) -> str:
