@@ -36,7 +36,10 @@ def _get(engine: Engine, op_id: str) -> Operation:
 
 @arm
 async def status(request: Request, engine: Engine) -> Response:
-    return ok(status_resource(engine, _get(engine, request.path_params["operation"]), time.time()))
+    op, now = _get(engine, request.path_params["operation"]), time.time()
+    # While it runs, Retry-After tells pollers when to look again (azure-core waits 30 s without it).
+    headers = {"Retry-After": retry_after(op, now)} if op.status(now) == IN_PROGRESS else None
+    return ok(status_resource(engine, op, now), headers=headers)
 
 
 @arm
