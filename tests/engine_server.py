@@ -160,8 +160,9 @@ class EngineServer:
     def arm(self, method: str, path: str, **kwargs: Any) -> httpx2.Response:
         """An ARM call under the account, e.g. arm("PUT", "/deployments/x", json=...)."""
         sep = "&" if "?" in path else "?"
+        headers = {**self.arm_headers, **kwargs.pop("headers", {})}
         return httpx2.request(method, f"{self.arm_base}{path}{sep}api-version={ARM_VERSION}",
-                              headers=self.arm_headers, timeout=30, **kwargs)
+                              headers=headers, timeout=30, **kwargs)
 
     def create_deployment(self, name: str, model: str, version: str | None = None, *, sku: str = "Standard",
                           capacity: int = 30, rai_policy: str | None = None, wait: bool = True) -> dict[str, Any]:

@@ -176,3 +176,38 @@ def test_unknown_subscription_group_or_account_is_404_resource_not_found(engine,
                           headers=engine.arm_headers)
     assert response.status_code == 404 and response.json()["error"]["code"] == "ResourceNotFound"
     assert new.rsplit("/", 1)[-1] in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(("status", "code"), [(429, "TooManyRequests"), (503, "ServiceUnavailable"),
+                                              (500, "InternalServerError")])
+def test_a_status_fault_answers_an_arm_call_with_that_error(engine, status, code):
+    response = engine.arm("GET", "/deployments", headers={"x-engine-faults": f"status={status}; retry_after=3"})
+    assert response.status_code == status and response.json()["error"]["code"] == code
+    if status != 500:
+        assert response.headers["retry-after"] == "3"
+
+
+def test_a_malformed_fault_header_on_arm_is_400_invalid_fault_header(engine):
+    response = engine.arm("GET", "/deployments", headers={"x-engine-faults": "lro_fail=2"})
+    assert response.status_code == 400 and response.json()["error"]["code"] == "InvalidFaultHeader"
+    assert "lro_fail" in response.json()["error"]["message"]
+
+
+def test_api_versions_from_2023_05_01_to_the_sdks_2025_09_01_are_accepted(engine):
+    for version in ("2023-05-01", "2024-10-01", "2025-06-01", "2025-09-01", "2025-10-01-preview"):
+        response = httpx2.get(f"{engine.arm_base}/deployments", params={"api-version": version},
+                              headers=engine.arm_headers)
+        assert response.status_code == 200, version
+    refused = httpx2.get(f"{engine.arm_base}/deployments", params={"api-version": "2022-12-01"},
+                         headers=engine.arm_headers)
+    assert refused.status_code == 400 and "2025-09-01" in refused.json()["error"]["message"]
+
+
+def test_a_deployment_being_deleted_cannot_be_replaced_until_it_is_gone(engine):
+    put(engine, "churn", capacity=2)
+    assert engine.arm("DELETE", "/deployments/churn").status_code == 202
+    conflict = put(engine, "churn", capacity=2)
+    assert conflict.status_code == 409 and conflict.json()["error"]["code"] == "RequestConflict"
+    engine.delete_deployment("churn")
+    assert put(engine, "churn", capacity=2).status_code == 201
+    engine.delete_deployment("churn")
