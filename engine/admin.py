@@ -1,4 +1,5 @@
-"""Engine-only endpoints: health, served images, and the admin API for per-deployment faults and settings."""
+"""Engine-only endpoints: health, served images, and the admin API (per-deployment faults and settings, Entra
+ID tokens)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from starlette.responses import Response
 from engine import errors
 from engine.auth import check_arm
 from engine.deployments import Deployment, DeploymentSettings
+from engine.entra import DATA_PLANE, TokenError, make_token
 from engine.errors import ApiError
 from engine.faults import NONE, FaultError, from_json
 from engine.responses import error_response, json_response, read_json_object
@@ -40,7 +42,7 @@ def admin(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         try:
             engine: Engine = request.app.state.engine
-            check_arm(request, engine.keys)
+            check_arm(request, engine.keys, entra=False)
             deployment = engine.deployments.get(request.path_params["deployment"])
             if deployment is None:
                 raise errors.arm(404, "DeploymentNotFound", f"No deployment named "
@@ -100,3 +102,50 @@ async def put_settings(request: Request, engine: Engine, deployment: Deployment)
     engine.limiter.forget(deployment.name)
     updated = engine.deployments.update_engine(deployment.name, settings=settings)
     return json_response({"deployment": updated.name, "settings": updated.settings.as_dict()})
+
+
+def admin_only(handler: Callable[[Request, Engine], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+    """The engine's own ARM token, for admin endpoints that name no deployment."""
+
+    @wraps(handler)
+    async def endpoint(request: Request) -> Response:
+        try:
+            engine: Engine = request.app.state.engine
+            check_arm(request, engine.keys, entra=False)
+            return await handler(request, engine)
+        except ApiError as e:
+            return error_response(e)
+
+    return endpoint
+
+
+@admin_only
+async def list_tokens(request: Request, engine: Engine) -> Response:
+    return json_response({"tokens": [t.public() for t in engine.entra.all()]})
+
+
+@admin_only
+async def add_token(request: Request, engine: Engine) -> Response:
+    """Register an Entra ID token: {"token", "audience": "data"|"arm", "roles": [...], "principal"?, "expires_on"?}."""
+    body = await read_json_object(request)
+    unknown = set(body) - {"token", "audience", "roles", "principal", "expires_on"}
+    if unknown:
+        raise errors.arm(400, "InvalidToken", f"Unknown field {sorted(unknown)[0]!r}; known: token, audience, roles, "
+                         "principal, expires_on.")
+    try:
+        token = make_token(body.get("token"), body.get("audience", DATA_PLANE), {
+            k: body[k] for k in ("roles", "principal", "expires_on") if k in body})
+    except TokenError as e:
+        raise errors.arm(400, "InvalidToken", str(e)) from None
+    created = engine.entra.get(token.token) is None
+    engine.entra.add(token)
+    return json_response(token.public(), 201 if created else 200)
+
+
+@admin_only
+async def remove_token(request: Request, engine: Engine) -> Response:
+    """DELETE with {"token": ...} in the body, so the secret never sits in a URL or an access log."""
+    token = (await read_json_object(request)).get("token")
+    if not isinstance(token, str) or not engine.entra.remove(token):
+        raise errors.arm(404, "NotFound", "No registered token matches.")
+    return Response(status_code=204)

@@ -14,7 +14,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from engine import admin
-from engine.arm import account, deployments, raipolicies
+from engine.arm import account, blocklists, deployments, operations, raipolicies
 from engine.dataplane import audio, chat, completions, embeddings, images, models
 from engine.files import api as files
 from engine.finetuning import api as jobs
@@ -60,6 +60,9 @@ def routes() -> list[Route]:
         Route("/engine/admin/deployments/{deployment}/faults", admin.delete_faults, methods=["DELETE"]),
         Route("/engine/admin/deployments/{deployment}/settings", admin.get_settings, methods=["GET"]),
         Route("/engine/admin/deployments/{deployment}/settings", admin.put_settings, methods=["PUT"]),
+        Route("/engine/admin/entra/tokens", admin.list_tokens, methods=["GET"]),
+        Route("/engine/admin/entra/tokens", admin.add_token, methods=["POST"]),
+        Route("/engine/admin/entra/tokens", admin.remove_token, methods=["DELETE"]),
         # Data plane
         Route(f"{dep}/chat/completions", chat.chat_completions, methods=["POST"]),
         Route(f"{dep}/completions", completions.completions, methods=["POST"]),
@@ -98,8 +101,21 @@ def routes() -> list[Route]:
         Route(f"{ACCOUNT}/raiPolicies/{{name}}", raipolicies.get, methods=["GET"]),
         Route(f"{ACCOUNT}/raiPolicies/{{name}}", raipolicies.put, methods=["PUT"]),
         Route(f"{ACCOUNT}/raiPolicies/{{name}}", raipolicies.delete, methods=["DELETE"]),
+        Route(f"{ACCOUNT}/raiBlocklists", blocklists.list_all, methods=["GET"]),
+        Route(f"{ACCOUNT}/raiBlocklists/{{name}}", blocklists.get, methods=["GET"]),
+        Route(f"{ACCOUNT}/raiBlocklists/{{name}}", blocklists.put, methods=["PUT"]),
+        Route(f"{ACCOUNT}/raiBlocklists/{{name}}", blocklists.delete, methods=["DELETE"]),
+        Route(f"{ACCOUNT}/raiBlocklists/{{name}}/raiBlocklistItems", blocklists.list_items, methods=["GET"]),
+        Route(f"{ACCOUNT}/raiBlocklists/{{name}}/raiBlocklistItems/{{item}}", blocklists.get_item, methods=["GET"]),
+        Route(f"{ACCOUNT}/raiBlocklists/{{name}}/raiBlocklistItems/{{item}}", blocklists.put_item, methods=["PUT"]),
+        Route(f"{ACCOUNT}/raiBlocklists/{{name}}/raiBlocklistItems/{{item}}", blocklists.delete_item,
+              methods=["DELETE"]),
+        Route(f"{ACCOUNT}/raiBlocklists/{{name}}/addRaiBlocklistItems", blocklists.add_items, methods=["POST"]),
+        Route(f"{ACCOUNT}/raiBlocklists/{{name}}/deleteRaiBlocklistItems", blocklists.delete_items, methods=["POST"]),
         Route(f"{LOCATION}/models", account.location_models, methods=["GET"]),
         Route(f"{LOCATION}/usages", account.location_usages, methods=["GET"]),
+        Route(f"{LOCATION}/operationStatuses/{{operation}}", operations.status, methods=["GET"]),
+        Route(f"{LOCATION}/operationResults/{{operation}}", operations.result, methods=["GET"]),
     ]
 
 

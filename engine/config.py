@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from engine.serving import serving_backend
 from engine.settings import EngineSettings
 
 DEFAULT_CONFIG = Path(__file__).with_name("default_config.json")
+# The models of late 2026 (simulated), added to whatever the config file lists, so an older data dir's config
+# still offers them; an entry in the config with the same name and version wins.
+CATALOG_2026 = Path(__file__).parent / "arm" / "catalog_data.json"
 
 # What a catalog capability lets a deployment answer, by data-plane operation.
 CAPABILITIES = ("chat", "completions", "embeddings", "images", "transcription", "speech", "vision", "tools",
-                "json_schema", "fine_tune")
+                "json_schema", "fine_tune", "responses")
 
 
 class ConfigError(ValueError):
@@ -51,6 +55,7 @@ class ModelSpec:
     backend: str = "simulated"
     base: ModelSpec | None = None  # set for fine-tuned models
     fine_tune_job: str | None = None
+    tokenizer: str = ""  # a model name the token rules know, where they do not know this one yet
 
     def can(self, capability: str) -> bool:
         return capability in self.capabilities
@@ -58,7 +63,7 @@ class ModelSpec:
     @property
     def token_model(self) -> str:
         """The name tiktoken rules know: a fine-tune counts like its base model."""
-        return self.base.token_model if self.base else self.name
+        return self.base.token_model if self.base else (self.tokenizer or self.name)
 
     @property
     def quota_model(self) -> str:
@@ -82,7 +87,8 @@ class Catalog:
             self.add(model)
 
     def add(self, model: ModelSpec) -> None:
-        self._models[(model.name, model.version)] = model
+        backend = serving_backend(model.name, model.version, model.base.name if model.base else None, model.backend)
+        self._models[(model.name, model.version)] = replace(model, backend=backend)
 
     def remove(self, name: str) -> None:
         for key in [k for k in self._models if k[0] == name]:
@@ -122,7 +128,7 @@ def _model(raw: dict[str, Any]) -> ModelSpec:
         max_context_tokens=int(raw.get("max_context_tokens", 128000)),
         max_output_tokens=int(raw.get("max_output_tokens", 4096)), max_batch_size=int(raw.get("max_batch_size", 32)),
         dimensions=int(raw.get("dimensions", 0)), dimensions_settable=bool(raw.get("dimensions_settable", False)),
-        backend=raw.get("backend", "simulated"),
+        backend=raw.get("backend", "simulated"), tokenizer=raw.get("tokenizer", ""),
     )
 
 
@@ -162,6 +168,10 @@ class EngineConfig:
         return (f"/subscriptions/{self.subscription_id}/resourceGroups/{self.resource_group}"
                 f"/providers/Microsoft.CognitiveServices/accounts/{self.account_name}")
 
+    @property
+    def location_path(self) -> str:
+        return f"/subscriptions/{self.subscription_id}/providers/Microsoft.CognitiveServices/locations/{self.location}"
+
 
 def _merged(defaults: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
     # Sections missing from an older user file fall back to the shipped defaults, key by key.
@@ -192,6 +202,13 @@ def read_config_file(settings: EngineSettings) -> dict[str, Any]:
     return _merged(defaults, user)
 
 
+def _catalog_models(configured: list[dict[str, Any]]) -> list[ModelSpec]:
+    models = [_model(m) for m in configured]
+    known = {(m.name, m.version) for m in models}
+    extra = json.loads(CATALOG_2026.read_text())["models"]
+    return models + [_model(m) for m in extra if (m["name"], str(m["version"])) not in known]
+
+
 def load_config(settings: EngineSettings) -> EngineConfig:
     raw = read_config_file(settings)
     account, sim, limits, rates = raw["account"], raw["simulation"], raw["limits"], raw["rate_limits"]
@@ -205,7 +222,7 @@ def load_config(settings: EngineSettings) -> EngineConfig:
         location=account["location"],
         data_plane_versions=frozenset(raw["api_versions"]["data_plane"]),
         arm_versions=frozenset(raw["api_versions"]["arm"]),
-        catalog=Catalog([_model(m) for m in raw["models"]]),
+        catalog=Catalog(_catalog_models(raw["models"])),
         finetune_skus=tuple(_sku(s) for s in raw.get("finetune_skus", ())),
         seed_deployments=list(raw.get("deployments", ())),
         content_filter=raw["content_filter"],

@@ -126,6 +126,16 @@ class Verdict:
 class ContentFilter:
     def __init__(self, rules: Rules) -> None:
         self.rules = rules
+        self.blocklists = dict(rules.blocklists)  # the config's, plus those made through ARM raiBlocklists
+
+    def set_blocklist(self, name: str, regex: re.Pattern[str] | None) -> None:
+        """Replace (or with None remove) an ARM-made blocklist; the config's stay as they are."""
+        if name in self.rules.blocklists:
+            return
+        if regex is None:
+            self.blocklists.pop(name, None)
+        else:
+            self.blocklists[name] = regex
 
     def check(self, policy: Policy, text: str, source: str) -> Verdict:
         """Annotate `text` (source "prompt" or "completion"); blocked when the policy blocks what was found."""
@@ -160,7 +170,7 @@ class ContentFilter:
         if policy.blocklists:
             listed = []
             for name, list_source, blocking in policy.blocklists:
-                regex = self.rules.blocklists.get(name)
+                regex = self.blocklists.get(name)
                 match = regex.search(text) if regex is not None and list_source == source else None
                 hit = bool(match) and blocking
                 listed.append({"id": name, "filtered": hit})

@@ -27,6 +27,7 @@ class Faults:
     cut_after: int | None = None  # close a stream after this many data events, without [DONE]
     malformed_after: int | None = None  # send one invalid JSON event after this many data events
     retry_after: int | None = None  # seconds in retry-after of injected 429/503 answers
+    lro_fail: int | None = None  # ARM: 1 makes the long-running operation this request starts end Failed
 
     def over(self, base: Faults) -> Faults:
         """These settings layered over `base`: a key given here wins."""
@@ -60,6 +61,8 @@ def _value(key: str, raw: Any) -> int | float:
         raise FaultError(key, f"fault 'rate' is a share between 0 and 1, got {raw!r}")
     if key == "tokens_per_second" and value == 0:
         raise FaultError(key, "fault 'tokens_per_second' must be more than 0 (leave it out for unlimited)")
+    if key == "lro_fail" and value not in (0, 1):
+        raise FaultError(key, "fault 'lro_fail' is 1 (the ARM operation fails) or 0")
     if key == "status" and value not in INJECTABLE_STATUSES:
         raise FaultError(key, f"fault 'status' must be one of {', '.join(map(str, INJECTABLE_STATUSES))}")
     return value

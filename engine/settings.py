@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from engine.entra import ARM, DATA_PLANE, EntraToken, TokenError, parse_tokens
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -34,6 +36,16 @@ def _env_int(env: Mapping[str, str], name: str, default: int) -> int:
     if not raw.isdigit():
         raise SettingsError(f"{name} must be a whole number, got {raw!r}")
     return int(raw)
+
+
+def _env_tokens(env: Mapping[str, str], name: str, audience: str) -> tuple[EntraToken, ...]:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return ()
+    try:
+        return tuple(parse_tokens(raw, audience))
+    except TokenError as e:
+        raise SettingsError(f"{name} {e}") from None
 
 
 def _env_bool(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -72,6 +84,8 @@ class EngineSettings:
     rate_limits: bool = True  # off only for experiments; per-deployment switches live in the admin API
     max_upload_bytes: int | None = None  # None: from the config file (512 MB by default)
     access_log: bool = False  # one log line per request costs more than the simulated answer itself
+    entra_tokens: tuple[EntraToken, ...] = ()  # data-plane Entra ID tokens with their roles (ENGINE_ENTRA_TOKENS)
+    arm_tokens: tuple[EntraToken, ...] = ()  # ARM Entra ID tokens with their roles (ENGINE_ARM_TOKENS)
 
     @property
     def config_file(self) -> Path:
@@ -108,4 +122,6 @@ class EngineSettings:
             rate_limits=_env_bool(env, "ENGINE_RATE_LIMITS", True),
             max_upload_bytes=_env_int(env, "ENGINE_MAX_UPLOAD_BYTES", 0) if upload else None,
             access_log=_env_bool(env, "ENGINE_ACCESS_LOG", False),
+            entra_tokens=_env_tokens(env, "ENGINE_ENTRA_TOKENS", DATA_PLANE),
+            arm_tokens=_env_tokens(env, "ENGINE_ARM_TOKENS", ARM),
         )

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from engine.arm.lro import OperationStore
 from engine.backends import load_backends
 from engine.backends.base import Backends
+from engine.blocklists import BlocklistStore
 from engine.config import EngineConfig, load_config
 from engine.contentfilter import ContentFilter, Rules
 from engine.db import Database
 from engine.deployments import DeploymentStore
+from engine.entra import TokenStore
 from engine.faults import NONE, Dice, Faults, from_json
 from engine.files import FileStore
 from engine.finetuning.models import FineTunedModels
@@ -35,6 +38,9 @@ class Engine:
     jobs: JobStore
     fine_tunes: FineTunedModels
     images: ImageStore
+    blocklists: BlocklistStore  # custom blocklists (config and ARM raiBlocklists)
+    operations: OperationStore  # ARM long-running operations
+    entra: TokenStore  # Entra ID tokens the engine accepts
     default_faults: Faults = NONE  # the config's faults, under each deployment's own
     dice: Dice = field(default_factory=Dice)
     backends: dict[str, Backends] = field(default_factory=dict)
@@ -63,14 +69,18 @@ def build_engine(settings: EngineSettings) -> Engine:
     policies = PolicyStore(db, config.content_filter)
     deployments.seed(config.seed_deployments, config.content_filter.get("default_policy", "Microsoft.DefaultV2"))
     deployments.load()
+    content_filter = ContentFilter(Rules.from_config(config.content_filter))
     engine = Engine(
         settings=settings, config=config, keys=keys, db=db, deployments=deployments, policies=policies,
-        content_filter=ContentFilter(Rules.from_config(config.content_filter)),
+        content_filter=content_filter,
         limiter=RateLimiter(config.tokens_per_capacity_unit, config.requests_per_capacity_unit),
         files=FileStore(db, settings.data_dir / "files"),
         jobs=JobStore(db),
         fine_tunes=fine_tunes,
         images=ImageStore(db, settings.data_dir / "images", config.image_url_ttl_seconds),
+        blocklists=BlocklistStore(db, config.content_filter.get("blocklists", {}), content_filter),
+        operations=OperationStore(db),
+        entra=TokenStore(db, [*settings.entra_tokens, *settings.arm_tokens]),
         default_faults=from_json(config.default_faults),
     )
     return engine

@@ -160,8 +160,9 @@ class EngineServer:
     def arm(self, method: str, path: str, **kwargs: Any) -> httpx2.Response:
         """An ARM call under the account, e.g. arm("PUT", "/deployments/x", json=...)."""
         sep = "&" if "?" in path else "?"
+        headers = {**self.arm_headers, **kwargs.pop("headers", {})}
         return httpx2.request(method, f"{self.arm_base}{path}{sep}api-version={ARM_VERSION}",
-                              headers=self.arm_headers, timeout=30, **kwargs)
+                              headers=headers, timeout=30, **kwargs)
 
     def create_deployment(self, name: str, model: str, version: str | None = None, *, sku: str = "Standard",
                           capacity: int = 30, rai_policy: str | None = None, wait: bool = True) -> dict[str, Any]:
@@ -181,5 +182,9 @@ class EngineServer:
             body = self.arm("GET", f"/deployments/{name}").json()
         return body
 
-    def delete_deployment(self, name: str) -> None:
+    def delete_deployment(self, name: str, wait: bool = True) -> None:
+        """DELETE through ARM (a long-running operation) and, by default, wait until the deployment is gone."""
         self.arm("DELETE", f"/deployments/{name}").raise_for_status()
+        deadline = time.monotonic() + 30
+        while wait and self.arm("GET", f"/deployments/{name}").status_code != 404 and time.monotonic() < deadline:
+            time.sleep(0.05)

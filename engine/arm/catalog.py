@@ -6,12 +6,13 @@ from typing import Any
 
 from engine.arm.common import iso
 from engine.config import ModelSpec, SkuSpec
+from engine.deployments import DELETING, FAILED
 from engine.state import Engine
 
 _ARM_CAPABILITIES = {"chat": "chatCompletion", "completions": "completion", "embeddings": "embeddings",
                      "images": "imageGenerations", "transcription": "audio", "speech": "audio",
                      "fine_tune": "fineTune", "json_schema": "jsonSchemaResponse", "tools": "toolCalling",
-                     "vision": "vision"}
+                     "vision": "vision", "responses": "responses"}
 
 
 def usage_name(sku: str, model: str) -> str:
@@ -42,8 +43,10 @@ def quota_limit(engine: Engine, model: ModelSpec, sku_name: str) -> int:
 
 
 def quota_used(engine: Engine, quota_model: str, sku_name: str, excluding: str | None = None) -> int:
+    """Capacity held by deployments of a model and SKU; failed and deleting deployments hold none."""
     return sum(d.capacity for d in engine.deployments.all()
-               if d.model.quota_model == quota_model and d.sku_name.lower() == sku_name.lower() and d.name != excluding)
+               if d.model.quota_model == quota_model and d.sku_name.lower() == sku_name.lower() and d.name != excluding
+               and d.outcome != FAILED and d.phase != DELETING)
 
 
 def _sku(model: ModelSpec, sku: SkuSpec, engine: Engine) -> dict[str, Any]:

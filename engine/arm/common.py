@@ -14,11 +14,18 @@ from starlette.responses import Response
 
 from engine import errors
 from engine.auth import check_arm
+from engine.deployments import Deployment
 from engine.errors import ApiError
+from engine.faults import HEADER, NONE, FaultError, Faults, parse_header
 from engine.responses import error_response, json_response, read_json_object
 from engine.state import Engine
 
 Handler = Callable[[Request, Engine], Awaitable[Response]]
+# The Microsoft.CognitiveServices versions the engine implements, oldest to newest (2025-09-01 is what
+# azure-mgmt-cognitiveservices 14.x sends). Always accepted, so a config file written by an older engine, whose
+# api_versions.arm lists fewer, cannot lock out a current client; the config may add more.
+ARM_VERSIONS = ("2023-05-01", "2023-10-01-preview", "2024-04-01-preview", "2024-06-01-preview", "2024-10-01",
+                "2025-04-01-preview", "2025-06-01", "2025-07-01-preview", "2025-09-01", "2025-10-01-preview")
 
 
 def _headers() -> dict[str, str]:
@@ -31,10 +38,10 @@ def check_version(request: Request, engine: Engine) -> None:
     if not version:
         raise errors.arm(400, "MissingApiVersionParameter",
                          "The api-version query parameter (?api-version=) is required for all requests.")
-    if version not in engine.config.arm_versions:
-        supported = "', '".join(sorted(engine.config.arm_versions))
+    if version not in ARM_VERSIONS and version not in engine.config.arm_versions:
+        supported = ",".join(sorted({*ARM_VERSIONS, *engine.config.arm_versions}, reverse=True))
         raise errors.arm(400, "InvalidApiVersionParameter", f"The api-version '{version}' is invalid. The supported "
-                         f"versions are '{supported}'.")
+                         f"versions are '{supported}'. The supported locations are '{engine.config.location}'.")
 
 
 def check_scope(request: Request, engine: Engine) -> None:
@@ -54,6 +61,27 @@ def check_scope(request: Request, engine: Engine) -> None:
                          f"use '{cfg.location}'.")
 
 
+_INJECTED = {408: ("RequestTimeout", "The request timed out."),
+             429: ("TooManyRequests", "The request was throttled by the resource provider. Retry after the time "
+                                      "in the Retry-After header."),
+             500: ("InternalServerError", "An internal error occurred in the resource provider."),
+             502: ("BadGateway", "The resource provider returned a bad gateway response."),
+             503: ("ServiceUnavailable", "The resource provider is temporarily unavailable. Please try again later."),
+             504: ("GatewayTimeout", "The gateway did not receive a response from the resource provider in time.")}
+
+
+def _injected(request: Request, engine: Engine) -> None:
+    """`status` (with `rate`, `fault_seed`, `retry_after`) in x-engine-faults answers an ARM call with that error."""
+    faults = _header_faults(request)  # only the header: the config's and deployments' faults are the data plane's
+    if faults.status is None or not engine.dice.hits("arm", faults):
+        return
+    code, message = _INJECTED[faults.status]
+    error = errors.arm(faults.status, code, message)
+    if faults.status in (429, 503):
+        error.headers["Retry-After"] = str(faults.retry_after or 1)
+    raise error
+
+
 def arm(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     @wraps(handler)
     async def endpoint(request: Request) -> Response:
@@ -63,6 +91,7 @@ def arm(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
             check_arm(request, engine.keys)
             check_version(request, engine)
             check_scope(request, engine)
+            _injected(request, engine)
             response = await handler(request, engine)
             response.headers.update(headers)
             return response
@@ -78,6 +107,22 @@ async def read_body(request: Request) -> dict[str, Any]:
     except ApiError:
         raise errors.arm(400, "InvalidRequestContent", "The request content was invalid and could not be "
                          "deserialized.") from None
+
+
+def arm_faults(request: Request, engine: Engine, deployment: Deployment | None = None) -> Faults:
+    """The faults an ARM write runs under: the x-engine-faults header over the deployment's, over the config's."""
+    faults = deployment.faults.over(engine.default_faults) if deployment else engine.default_faults
+    return _header_faults(request).over(faults)
+
+
+def _header_faults(request: Request) -> Faults:
+    header = request.headers.get(HEADER)
+    if not header:
+        return NONE
+    try:
+        return parse_header(header)
+    except FaultError as e:
+        raise errors.arm(400, "InvalidFaultHeader", f"{HEADER}: {e}") from None
 
 
 def iso(timestamp: float) -> str:

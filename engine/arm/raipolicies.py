@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from engine import errors
 from engine.arm.common import arm, etag, ok, read_body
+from engine.arm.lro import lro_headers
 from engine.contentfilter import ARM_FILTER_NAMES
 from engine.state import Engine
 
@@ -23,6 +24,12 @@ def resource(engine: Engine, name: str, properties: dict[str, Any], builtin: boo
         "type": "Microsoft.CognitiveServices/accounts/raiPolicies", "etag": etag(properties),
         "properties": {**properties, "type": "SystemManaged" if builtin else "UserManaged"},
     }
+
+
+def _flags(entry: dict[str, Any], where: str) -> None:
+    for flag in ("enabled", "blocking"):
+        if flag in entry and not isinstance(entry[flag], bool):
+            raise errors.arm(400, "InvalidResourceProperties", f"{where}.{flag} must be true or false.")
 
 
 def _validate(engine: Engine, properties: Any) -> dict[str, Any]:
@@ -47,11 +54,18 @@ def _validate(engine: Engine, properties: Any) -> dict[str, Any]:
         if threshold is not None and threshold not in THRESHOLDS:
             raise errors.arm(400, "InvalidResourceProperties", f"contentFilters[{i}].severityThreshold must be Low, "
                              "Medium or High.")
-    known = engine.config.content_filter.get("blocklists", {})
-    for i, b in enumerate(properties.get("customBlocklists") or []):
-        if not isinstance(b, dict) or b.get("blocklistName") not in known:
-            raise errors.arm(400, "InvalidResourceProperties", f"customBlocklists[{i}].blocklistName must be one of "
-                             f"the engine's blocklists: {', '.join(known) or 'none configured'}.")
+        _flags(f, f"contentFilters[{i}]")
+    blocklists = properties.get("customBlocklists") or []
+    if not isinstance(blocklists, list):
+        raise errors.arm(400, "InvalidResourceProperties", "customBlocklists must be an array.")
+    for i, b in enumerate(blocklists):
+        if not isinstance(b, dict) or not engine.blocklists.exists(str(b.get("blocklistName"))):
+            raise errors.arm(400, "InvalidResourceProperties", f"customBlocklists[{i}].blocklistName must name a "
+                             "blocklist of this account (create it under raiBlocklists first).")
+        if b.get("source", "Prompt") not in SOURCES:
+            raise errors.arm(400, "InvalidResourceProperties", f"customBlocklists[{i}].source must be Prompt or "
+                             "Completion.")
+        _flags(b, f"customBlocklists[{i}]")
     return {"basePolicyName": base or "Microsoft.DefaultV2", "mode": mode, "contentFilters": filters,
             "customBlocklists": properties.get("customBlocklists") or []}
 
@@ -89,4 +103,8 @@ async def delete(request: Request, engine: Engine) -> Response:
     if users:
         raise errors.arm(409, "Conflict", f"The RAI policy '{name}' is used by deployments {', '.join(users)}; "
                          "point them at another policy first.")
-    return Response(status_code=200 if engine.policies.delete(name) else 204)
+    if not engine.policies.delete(name):
+        return Response(status_code=204)
+    # Deletes are long-running on ARM (the SDK accepts only 202 or 204); this one is already done.
+    op = engine.operations.start("delete", f"raiPolicies/{name}", 0)
+    return Response(status_code=202, headers=lro_headers(request, engine.config.location_path, op))

@@ -31,9 +31,12 @@ def test_put_creates_then_provisions_then_answers_and_delete_stops_it(engine, po
     assert post("life", "chat/completions", {"messages": [{"role": "user", "content": "hi"}]}).status_code == 200
     assert put(engine, "life", capacity=8).status_code == 200  # replace
     assert "life" in [d["name"] for d in engine.arm("GET", "/deployments").json()["value"]]
-    assert engine.arm("DELETE", "/deployments/life").status_code == 200
+    deleting = engine.arm("DELETE", "/deployments/life")
+    assert deleting.status_code == 202 and "operationStatuses/" in deleting.headers["azure-asyncoperation"]
     gone = post("life", "chat/completions", {"messages": [{"role": "user", "content": "hi"}]})
     assert gone.status_code == 404 and gone.json()["error"]["code"] == "DeploymentNotFound"
+    assert engine.arm("GET", "/deployments/life").json()["properties"]["provisioningState"] == "Deleting"
+    engine.delete_deployment("life")  # waits until it is gone
     assert engine.arm("GET", "/deployments/life").status_code == 404
     assert engine.arm("DELETE", "/deployments/life").status_code == 204
 
@@ -42,7 +45,7 @@ def test_patch_changes_capacity_and_rate_limits(engine):
     put(engine, "patchy", capacity=3)
     try:
         response = engine.arm("PATCH", "/deployments/patchy", json={"sku": {"capacity": 9}})
-        assert response.status_code == 200
+        assert response.status_code == 202 and response.headers["retry-after"] == "1"
         body = engine.arm("GET", "/deployments/patchy").json()
         assert body["sku"]["capacity"] == 9 and body["properties"]["rateLimits"][1]["count"] == 9000
     finally:
@@ -89,8 +92,8 @@ def test_model_catalog_uses_arm_shapes(engine):
     models = {(m["name"], m["version"]): m for m in engine.arm("GET", "/models").json()["value"]}
     mini = models[("gpt-4o-mini", "2024-07-18")]
     assert mini["capabilities"]["chatCompletion"] == "true" and mini["capabilities"]["fineTune"] == "true"
-    assert mini["deprecation"]["inference"] == "2026-09-30T00:00:00Z"
-    assert mini["lifecycleStatus"] == "GenerallyAvailable" and mini["isDefaultVersion"] is True
+    assert mini["deprecation"]["inference"] == "2026-10-01T00:00:00Z"  # retired on Azure (reference, MD-ret)
+    assert mini["lifecycleStatus"] == "Deprecated" and mini["isDefaultVersion"] is True
     sku = next(s for s in mini["skus"] if s["name"] == "GlobalStandard")
     assert sku["usageName"] == "OpenAI.GlobalStandard.gpt-4o-mini" and sku["capacity"]["maximum"] == 10000
     assert mini["engine"]["simulated"] is True
@@ -133,7 +136,7 @@ def test_rai_policy_lifecycle_and_its_effect_on_a_deployment(engine, post):
         assert in_use.status_code == 409
     finally:
         engine.delete_deployment("lenient-dep")
-    assert engine.arm("DELETE", "/raiPolicies/lenient").status_code == 200
+    assert engine.arm("DELETE", "/raiPolicies/lenient").status_code == 202
     assert engine.arm("GET", "/raiPolicies/lenient").status_code == 404
     assert engine.arm("DELETE", "/raiPolicies/Microsoft.DefaultV2").status_code == 400
 
@@ -173,3 +176,38 @@ def test_unknown_subscription_group_or_account_is_404_resource_not_found(engine,
                           headers=engine.arm_headers)
     assert response.status_code == 404 and response.json()["error"]["code"] == "ResourceNotFound"
     assert new.rsplit("/", 1)[-1] in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(("status", "code"), [(429, "TooManyRequests"), (503, "ServiceUnavailable"),
+                                              (500, "InternalServerError")])
+def test_a_status_fault_answers_an_arm_call_with_that_error(engine, status, code):
+    response = engine.arm("GET", "/deployments", headers={"x-engine-faults": f"status={status}; retry_after=3"})
+    assert response.status_code == status and response.json()["error"]["code"] == code
+    if status != 500:
+        assert response.headers["retry-after"] == "3"
+
+
+def test_a_malformed_fault_header_on_arm_is_400_invalid_fault_header(engine):
+    response = engine.arm("GET", "/deployments", headers={"x-engine-faults": "lro_fail=2"})
+    assert response.status_code == 400 and response.json()["error"]["code"] == "InvalidFaultHeader"
+    assert "lro_fail" in response.json()["error"]["message"]
+
+
+def test_api_versions_from_2023_05_01_to_the_sdks_2025_09_01_are_accepted(engine):
+    for version in ("2023-05-01", "2024-10-01", "2025-06-01", "2025-09-01", "2025-10-01-preview"):
+        response = httpx2.get(f"{engine.arm_base}/deployments", params={"api-version": version},
+                              headers=engine.arm_headers)
+        assert response.status_code == 200, version
+    refused = httpx2.get(f"{engine.arm_base}/deployments", params={"api-version": "2022-12-01"},
+                         headers=engine.arm_headers)
+    assert refused.status_code == 400 and "2025-09-01" in refused.json()["error"]["message"]
+
+
+def test_a_deployment_being_deleted_cannot_be_replaced_until_it_is_gone(engine):
+    put(engine, "churn", capacity=2)
+    assert engine.arm("DELETE", "/deployments/churn").status_code == 202
+    conflict = put(engine, "churn", capacity=2)
+    assert conflict.status_code == 409 and conflict.json()["error"]["code"] == "RequestConflict"
+    engine.delete_deployment("churn")
+    assert put(engine, "churn", capacity=2).status_code == 201
+    engine.delete_deployment("churn")
