@@ -155,7 +155,9 @@ ROLE_HINTS = {
 def from_response(status: int, headers: Any, body: Any, resource, plane: str = "data") -> UpstreamError:
     """A typed error from an HTTP answer (data plane or ARM)."""
     error = body.get("error") if isinstance(body, dict) else None
-    error = error if isinstance(error, dict) else {}
+    if not isinstance(error, dict):
+        # Azure's gateway answers some 401s as {"statusCode": 401, "message": "..."}, without an error object.
+        error = {"message": body.get("message")} if isinstance(body, dict) else {}
     code = str(error.get("code") or "") or None
     message = str(error.get("message") or "") or f"HTTP {status}"
     request_id = (headers.get("apim-request-id") or headers.get("x-ms-request-id") or headers.get("x-request-id")
