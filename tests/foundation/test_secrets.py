@@ -29,5 +29,5 @@ def test_the_deployments_page_never_shows_the_key(client_as, admin_user):
     resource.set_api_key("sk-very-secret-key-123")
     resource.save()
     body = client_as(admin_user).get("/deployments/").content.decode()
-    assert "Contoso" in body and "key stored, encrypted" in body
+    assert "Contoso" in body and "API key ending in …-123" in body
     assert "sk-very-secret-key-123" not in body and resource.api_key_encrypted not in body

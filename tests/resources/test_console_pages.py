@@ -221,14 +221,15 @@ def test_no_log_line_carries_a_saved_key(caplog, engine, engine_resource, admin_
 def test_an_unreachable_queue_gives_a_message_not_a_500(client_as, admin_user, synced):
     from studio.celery import app
 
-    previous, previous_pool = app.conf.broker_url, app._pool
+    # A broker URL nothing answers, with fresh connection and producer pools; all three are put back after.
+    saved = (app.conf.broker_url, app._pool, app.amqp._producer_pool)
     app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-    app._pool = None
+    app._pool = app.amqp._producer_pool = None
     try:
         response = client_as(admin_user).post(f"/deployments/resources/{synced.pk}/sync/", follow=True)
     finally:
-        if app._pool is not None:
+        if app._pool is not None and app._pool is not saved[1]:
             app._pool.force_close_all()
-        app.conf.broker_url, app._pool = previous, previous_pool
+        app.conf.broker_url, app._pool, app.amqp._producer_pool = saved
     assert response.status_code == 200
     assert "background queue (Redis) cannot be reached" in response.content.decode()
