@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from engine.backends.base import Generation, Usage
 from engine.dataplane import sse
-from engine.dataplane.chat_request import check_context, parse, prompt_text
+from engine.dataplane.chat_request import check_context, parse, prompt_text, sample_key
 from engine.dataplane.chat_stream import ChunkStream, chat_events, logprob_entry
 from engine.dataplane.common import Call, inference, now
 from engine.dataplane.generate import Pieces, collect
@@ -79,6 +79,7 @@ async def chat_completions(call: Call) -> Response:
     body = await read_json_object(call.request)
     request, options = parse(body, call.model)
     prompt_tokens = await check_context(request, call.model)
+    request.sample_key = sample_key(body, call.model)
     # Charged at arrival on the estimate, like Azure: a filtered prompt still counts against the limits.
     estimate = request.max_tokens or call.engine.config.default_max_tokens
     call.charge(prompt_tokens + estimate * request.n)

@@ -70,15 +70,19 @@ def parse(body: dict[str, Any], model: ModelSpec) -> tuple[CompletionRequest, di
     logprobs = v.integer(body, "logprobs", 0, 5, None)
     include_usage = v.stream_options(body, params["stream"])
     echo = v.boolean(body, "echo", False)
-    canonical = json.dumps({k: body.get(k) for k in ("prompt", "temperature", "top_p", "seed", "suffix", "logprobs",
-                                                     "presence_penalty", "frequency_penalty", "logit_bias")}
-                           | {"model": model.name}, sort_keys=True)
     request = CompletionRequest(
         model=model, prompts=prompts, n=params["n"], max_tokens=max_tokens, stop=params["stop"], seed=params["seed"],
         temperature=params["temperature"], echo=echo, suffix=suffix, logprobs=logprobs,
-        sample_key=hashlib.blake2b(canonical.encode(), digest_size=16).digest(),
     )
     return request, {"stream": params["stream"], "include_usage": include_usage, "best_of": best_of}
+
+
+def sample_key(body: dict[str, Any], model: ModelSpec) -> bytes:
+    """A digest of what shapes the answer (costly for a long prompt, so computed after the context check)."""
+    canonical = json.dumps({k: body.get(k) for k in ("prompt", "temperature", "top_p", "seed", "suffix", "logprobs",
+                                                     "presence_penalty", "frequency_penalty", "logit_bias")}
+                           | {"model": model.name}, sort_keys=True)
+    return hashlib.blake2b(canonical.encode(), digest_size=16).digest()
 
 
 @inference("completions")
@@ -93,6 +97,7 @@ async def completions(call: Call) -> Response:
             f"{prompt_tokens + request.max_tokens} tokens ({prompt_tokens} in your prompt; {request.max_tokens} for "
             "the completion). Please reduce your prompt; or completion length.", param="prompt",
             code="context_length_exceeded")
+    request.sample_key = sample_key(body, call.model)
     call.charge(prompt_tokens + request.max_tokens * options["best_of"] * len(request.prompts))
     filters = call.engine.content_filter
     verdicts = [filters.check(call.policy, p, "prompt") for p in request.prompts]

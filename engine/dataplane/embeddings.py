@@ -12,6 +12,7 @@ from engine import errors
 from engine.config import ModelSpec
 from engine.dataplane import validation as v
 from engine.dataplane.common import Call, inference
+from engine.dataplane.offload import off_loop_if_large
 from engine.responses import read_json_object
 from engine.tokens import count_text_tokens, encoding_for
 
@@ -58,11 +59,17 @@ def _inputs(body: dict[str, Any], model: ModelSpec) -> tuple[list[str], int]:
     return texts, tokens
 
 
+def _input_chars(value: Any) -> int:
+    if isinstance(value, str):
+        return len(value)
+    return sum(len(x) for x in value if isinstance(x, str)) if isinstance(value, list) else 0
+
+
 @inference("embeddings")
 async def embeddings(call: Call) -> Response:
     body = await read_json_object(call.request)
     model = call.model
-    texts, tokens = _inputs(body, model)
+    texts, tokens = await off_loop_if_large(_input_chars(body.get("input")), _inputs, body, model)
     fmt = v.one_of(body, "encoding_format", ("float", "base64"), "float")
     dimensions = v.integer(body, "dimensions", 1, model.dimensions, None)
     if dimensions is not None and not model.dimensions_settable:
