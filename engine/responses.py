@@ -43,7 +43,11 @@ async def read_json_object(request: Request) -> dict[str, Any]:
 
     Parsing is bounded (nesting depth, no NaN/Infinity: shared_rules.json_input), a body over MAX_JSON_BODY_BYTES is
     refused before parsing (413), a large one is parsed off the event loop, and text that cannot be written back as
-    UTF-8 (a lone surrogate such as \\ud800) is refused here rather than failing when an answer repeats it."""
+    UTF-8 (a lone surrogate such as \\ud800) is refused here rather than failing when an answer repeats it.
+    The parsed body is kept on the request: the v1 API reads `model` before the handler reads the rest."""
+    parsed = getattr(request.state, "json_body", None)
+    if parsed is not None:
+        return parsed
     body = await request.body()
     if not body:
         raise errors.invalid_request("We could not parse the JSON body of your request. The request body is empty.",
@@ -67,6 +71,7 @@ async def read_json_object(request: Request) -> dict[str, Any]:
     if _SURROGATE_ESCAPE.search(body) and _has_lone_surrogate(data):
         raise errors.invalid_request("The request body holds a lone UTF-16 surrogate (such as \\ud800), which is not "
                                      "valid Unicode text.", code=None)
+    request.state.json_body = data
     return data
 
 
