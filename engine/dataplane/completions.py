@@ -21,7 +21,7 @@ from engine.dataplane.generate import Pieces, collect
 from engine.dataplane.moderation import HeldText, filter_completion
 from engine.dataplane.offload import off_loop_if_large
 from engine.responses import dumps, read_json_object
-from engine.tokens import count_prompt_tokens, encoding_for
+from engine.tokens import EstimatorError, count_prompt_tokens, decode_ids, encoding_for
 
 SUFFIX_MODELS = ("gpt-35-turbo-instruct",)
 
@@ -33,13 +33,17 @@ def _prompts(body: dict[str, Any], model: ModelSpec) -> list[str]:
     enc = encoding_for(model.token_model)
     if isinstance(prompt, str):
         return [prompt]
-    if isinstance(prompt, list) and prompt:
-        if all(isinstance(t, int) and not isinstance(t, bool) for t in prompt):
-            return [enc.decode(prompt)]
-        if all(isinstance(p, str) for p in prompt):
-            return list(prompt)
-        if all(isinstance(p, list) and all(isinstance(t, int) for t in p) for p in prompt):
-            return [enc.decode(p) for p in prompt]
+    try:
+        if isinstance(prompt, list) and prompt:
+            if all(isinstance(t, int) and not isinstance(t, bool) for t in prompt):
+                return [decode_ids(prompt, enc, "prompt")]
+            if all(isinstance(p, str) for p in prompt):
+                return list(prompt)
+            if all(isinstance(p, list) and p and all(isinstance(t, int) and not isinstance(t, bool) for t in p)
+                   for p in prompt):
+                return [decode_ids(p, enc, "prompt") for p in prompt]
+    except EstimatorError as e:
+        raise errors.invalid_request(str(e), param="prompt") from None
     raise errors.invalid_request("'prompt' must be a string, an array of strings, an array of tokens or an array of "
                                  "token arrays.", param="prompt")
 

@@ -14,7 +14,7 @@ from engine.dataplane import validation as v
 from engine.dataplane.common import Call, inference
 from engine.dataplane.offload import off_loop_if_large
 from engine.responses import read_json_object
-from engine.tokens import count_text_tokens, encoding_for
+from engine.tokens import EstimatorError, count_text_tokens, decode_ids, encoding_for
 
 MAX_INPUTS = 2048
 
@@ -47,7 +47,10 @@ def _inputs(body: dict[str, Any], model: ModelSpec) -> tuple[list[str], int]:
             texts.append(item)
         elif isinstance(item, list) and item and all(isinstance(t, int) and not isinstance(t, bool) for t in item):
             count = len(item)
-            texts.append(enc.decode(item))  # the same vector as the text those tokens spell
+            try:
+                texts.append(decode_ids(item, enc, f"input[{i}]"))  # the same vector as the text those tokens spell
+            except EstimatorError as e:
+                raise errors.invalid_request(str(e), param="input") from None
         else:
             raise errors.invalid_request(f"'input[{i}]' must be a string or an array of token ids.", param="input")
         if count > model.max_context_tokens:
