@@ -79,6 +79,7 @@ async def embeddings(call: Call) -> Response:
         raise errors.invalid_request("This model does not support specifying dimensions.", param="dimensions",
                                      code=None)
     v.string(body, "user")
+    v.string(body, "input_type")  # a search hint the simulated vectors do not use, but typed like Azure's
     call.charge(tokens)
     vectors = await call.backends.embeddings.embed(model, texts, dimensions or 0)
     data = []

@@ -15,14 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.engine.conftest import wait_succeeded
 from tests.engine_server import API_VERSION, EngineServer
 
 EXAMPLES = int(os.environ.get("ENGINE_FUZZ_EXAMPLES", "40"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-DEPLOYMENTS = (("instruct", "gpt-35-turbo-instruct", "0914", 100), ("dalle", "dall-e-3", "3.0", 20),
-               ("whisper", "whisper", "001", 20), ("tts", "tts", "001", 20))
 
 LEAF = (st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70)
         | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=12))
@@ -74,21 +71,6 @@ FAULTS = shaped({"status": st.sampled_from([429, 500, 503, 418]), "rate": st.flo
                  "malformed_after": st.integers(-1, 5), "tokens_per_second": st.floats(-1, 1000),
                  "retry_after": st.integers(-1, 5), "fault_seed": ANY})
 SETTINGS = shaped({"tokens_per_second": st.floats(-1, 1000), "rate_limit": st.booleans()})
-
-
-@pytest.fixture(scope="module")
-def fuzz_engine() -> Iterator[EngineServer]:
-    # Its own engine, without rate limits: thousands of odd requests must not throttle the other tests' engine.
-    server = EngineServer(env={"ENGINE_RATE_LIMITS": "0", "ENGINE_PROVISIONING_SECONDS": "0.05"})
-    try:
-        server.start()
-        for name, model, version, capacity in DEPLOYMENTS:
-            server.create_deployment(name, model, version, capacity=capacity, wait=False)
-        for name, *_ in DEPLOYMENTS:
-            wait_succeeded(server, name)
-        yield server
-    finally:
-        server.close()
 
 
 @pytest.fixture(scope="module")
