@@ -57,18 +57,19 @@ def finish(text: str, model: ModelSpec, max_tokens: int | None, stop: list[str])
 
 def _text_pieces(choice: int, text: str, model: ModelSpec, max_tokens: int | None, stop: list[str],
                  rng: random.Random, top_logprobs: int | None) -> list[Piece]:
-    """The pieces of one text choice: one TextDelta per token (a split character goes with the later token)."""
+    """One choice's answer as a single many-token piece (the engine splits it per token for a stream), and its end."""
     enc = encoding_for(model.token_model)
-    tokens, text, reason = finish(text, model, max_tokens, stop)
-    out: list[Piece] = []
-    for piece, count in counted_pieces(tokens, enc):
-        logprobs = None
-        if top_logprobs is not None:
+    tokens, _, reason = finish(text, model, max_tokens, stop)
+    texts = [piece for piece, _ in counted_pieces(tokens, enc)]
+    logprobs = None
+    if top_logprobs is not None:
+        logprobs = []
+        for piece in texts:
             logprob = -round(rng.random() ** 3 * 4, 6)
             alternatives = [(piece, logprob)] + [(" " + rng.choice(textgen.WORDS), logprob - rng.uniform(0.5, 6))
                                                   for _ in range(max(0, top_logprobs - 1))]
-            logprobs = [TokenLogprob(piece, logprob, alternatives[:top_logprobs])]
-        out.append(TextDelta(choice, piece, count, logprobs))
+            logprobs.append(TokenLogprob(piece, logprob, alternatives[:top_logprobs]))
+    out: list[Piece] = [TextDelta(choice, "".join(texts), len(tokens), logprobs, texts)] if tokens else []
     out.append(Finish(choice, reason))
     return out
 

@@ -70,8 +70,9 @@ async def _stream(call: Call, completion_id: str, prompt_results: dict[str, Any]
                       "object": "chat.completion.chunk", "system_fingerprint": fingerprint(call),
                       "usage": _usage(usage.prompt_tokens or prompt_tokens, usage.completion_tokens or 0)})
 
-    events = chat_events(call, pieces, chunks, first, usage_chunk)
-    return await sse.respond(events, call.faults, call.pace, call.headers, call.backends.paced_by_engine)
+    paced = call.backends.paced_by_engine
+    events = chat_events(call, pieces, chunks, first, usage_chunk, not sse.whole(call.faults, call.pace, paced))
+    return await sse.respond(events, call.faults, call.pace, call.headers, paced)
 
 
 @inference("chat")

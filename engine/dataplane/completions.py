@@ -114,8 +114,11 @@ async def completions(call: Call) -> Response:
     completion_id = "cmpl-" + uuid.uuid4().hex[:29]
     base = {"id": completion_id, "object": "text_completion", "created": now(), "model": call.model.name}
     if options["stream"]:
-        events = _events(call, request, base, prompt_results, pieces, prompt_tokens, options["include_usage"])
-        return await sse.respond(events, call.faults, call.pace, call.headers, call.backends.paced_by_engine)
+        paced = call.backends.paced_by_engine
+        incremental = not sse.whole(call.faults, call.pace, paced)
+        events = _events(call, request, base, prompt_results, pieces, prompt_tokens, options["include_usage"],
+                         incremental)
+        return await sse.respond(events, call.faults, call.pace, call.headers, paced)
     generations, usage = await call.until_disconnect(collect(pieces, request.logprobs is not None))
     prompt_tokens = usage.prompt_tokens or prompt_tokens
     completion_tokens = usage.completion_tokens or 0
@@ -135,7 +138,8 @@ async def completions(call: Call) -> Response:
 
 
 async def _events(call: Call, request: CompletionRequest, base: dict[str, Any], prompt_results: list[dict[str, Any]],
-                  pieces: Pieces, prompt_tokens: int, include_usage: bool) -> AsyncIterator[tuple[bytes, bool]]:
+                  pieces: Pieces, prompt_tokens: int, include_usage: bool,
+                  incremental: bool) -> AsyncIterator[tuple[bytes, bool]]:
     extra = {"usage": None} if include_usage else {}
 
     def chunk(i: int, text: str, finish: str | None = None, results: dict[str, Any] | None = None) -> bytes:
@@ -147,7 +151,7 @@ async def _events(call: Call, request: CompletionRequest, base: dict[str, Any], 
     yield dumps({"id": "", "object": "", "created": 0, "model": "", "prompt_filter_results": prompt_results,
                  "choices": []}), False
     started = [False] * pieces.n
-    held = [HeldText(call) for _ in range(pieces.n)]
+    held = [HeldText(call, incremental) for _ in range(pieces.n)]
     async with aclosing(aiter(pieces)) as stream:
         async for piece in stream:
             if isinstance(piece, Usage):
@@ -164,7 +168,8 @@ async def _events(call: Call, request: CompletionRequest, base: dict[str, Any], 
             if isinstance(piece, TextDelta):
                 released, blocked = held[i].add(piece)
                 for out in released:
-                    yield chunk(i, out.text, results={}), True
+                    for text in out.token_texts or [out.text]:
+                        yield chunk(i, text, results={}), True
                 if blocked:
                     pieces.end(i)
                     _, results, _ = held[i].finish()
@@ -172,5 +177,6 @@ async def _events(call: Call, request: CompletionRequest, base: dict[str, Any], 
             elif isinstance(piece, Finish):
                 released, results, blocked = held[i].finish()
                 for out in released:
-                    yield chunk(i, out.text, results={}), True
+                    for text in out.token_texts or [out.text]:
+                        yield chunk(i, text, results={}), True
                 yield chunk(i, "", "content_filter" if blocked else piece.reason, results), False

@@ -128,13 +128,18 @@ class EventStream:
         return False
 
 
+def whole(faults: Faults, tokens_per_second: float, paced: bool) -> bool:
+    """True when the stream goes out in one write: a backend that answers at once, with nothing to wait for."""
+    return paced and not (faults.cut_after is not None or faults.ttft_ms or tokens_per_second)
+
+
 async def respond(events: AsyncIterator[tuple[bytes, bool]], faults: Faults, tokens_per_second: float,
                   headers: dict[str, str], paced: bool) -> Response | EventStream:
     """The whole stream for `events` (JSON payloads without [DONE], each flagged when it carries one token).
     `paced`: the backend answers at once and the engine spaces its tokens at tokens_per_second."""
     ttft = (faults.ttft_ms or 0) / 1000
     arranged = _arranged(events, faults)
-    if paced and not (faults.cut_after is not None or ttft or tokens_per_second):
+    if whole(faults, tokens_per_second, paced):
         # Nothing to wait for: the whole stream in one write.
         frames = [frame async for frame, _ in arranged]
         return Response(b"".join(frames), headers=headers, media_type=MEDIA_TYPE)

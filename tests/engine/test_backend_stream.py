@@ -132,3 +132,12 @@ def test_an_unpaced_backend_streams_each_piece_as_it_comes():
     times = run(scenario())
     assert len(times) == 4  # three token events and [DONE], each its own write
     assert times[0] < 0.06 and times[2] >= 0.085
+
+
+def test_a_many_token_piece_is_cut_at_max_tokens_by_its_token_texts():
+    async def backend():
+        yield TextDelta(0, "one two three four", tokens=4, token_texts=["one", " two", " three", " four"])
+        yield Finish(0, "stop")
+
+    generations, usage = run(collect(Pieces(backend(), 1, 2)))
+    assert (generations[0].text, generations[0].finish_reason, usage.completion_tokens) == ("one two", "length", 2)
