@@ -91,6 +91,6 @@ async def chat_completions(call: Call) -> Response:
         return await _stream(call, completion_id, prompt_results, pieces, prompt_tokens, options["include_usage"])
     generations, usage = await call.until_disconnect(collect(pieces, request.logprobs))
     usage.prompt_tokens = usage.prompt_tokens or prompt_tokens
-    choice_results = [filter_completion(call, g) for g in generations]
+    choice_results = [await filter_completion(call, g) for g in generations]
     await call.wait_for_generation(usage.completion_tokens or 0)
     return call.json(_body(call, completion_id, prompt_results, generations, choice_results, usage))

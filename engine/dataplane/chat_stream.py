@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import aclosing
 from typing import Any
 
@@ -38,12 +38,14 @@ class ChunkStream:
         return (b'{"choices":[{"content_filter_results":' + results + b',"delta":' + delta +
                 f',"finish_reason":{reason},"index":{index},"logprobs":'.encode() + logprobs + b"}]" + self.tail)
 
-    def text(self, piece: TextDelta) -> list[bytes]:
-        """The piece's chunks: one per token text of a many-token piece, else one."""
+    def text(self, piece: TextDelta) -> Iterator[bytes]:
+        """The piece's chunks, made as they are asked for: one per token text of a many-token piece, else one."""
         if not piece.token_texts:
-            return [self._text(piece.choice, piece.text, piece.logprobs)]
+            yield self._text(piece.choice, piece.text, piece.logprobs)
+            return
         logprobs = piece.logprobs or []
-        return [self._text(piece.choice, text, logprobs[j:j + 1]) for j, text in enumerate(piece.token_texts)]
+        for j, text in enumerate(piece.token_texts):
+            yield self._text(piece.choice, text, logprobs[j:j + 1])
 
     def _text(self, index: int, text: str, logprobs: list[TokenLogprob] | None) -> bytes:
         entries = b"null"
@@ -78,7 +80,7 @@ async def chat_events(call: Call, pieces: Pieces, chunks: ChunkStream, first: by
                         yield chunk, True
                 if blocked:
                     pieces.end(c)
-                    _, results, _ = held[c].finish()
+                    _, results, _ = await held[c].finish()
                     yield chunks.choice(c, b"{}", results=dumps(results), finish="content_filter"), False
             elif isinstance(piece, ToolCallDelta):
                 c = piece.choice
@@ -96,7 +98,7 @@ async def chat_events(call: Call, pieces: Pieces, chunks: ChunkStream, first: by
                 c = piece.choice
                 if not started[c]:
                     yield role(c, False)
-                released, results, blocked = held[c].finish()
+                released, results, blocked = await held[c].finish()
                 for out in released:
                     for chunk in chunks.text(out):
                         yield chunk, True

@@ -128,7 +128,7 @@ async def completions(call: Call) -> Response:
         prompt = request.prompts[i // request.n]
         if request.echo:
             g.text = prompt + g.text
-        results = filter_completion(call, g)
+        results = await filter_completion(call, g)
         offset = len(prompt) if request.echo else 0
         choices.append({"text": g.text, "index": i, "logprobs": _legacy_logprobs(g, offset),
                         "finish_reason": g.finish_reason, "content_filter_results": results})
@@ -172,10 +172,10 @@ async def _events(call: Call, request: CompletionRequest, base: dict[str, Any], 
                         yield chunk(i, text, results={}), True
                 if blocked:
                     pieces.end(i)
-                    _, results, _ = held[i].finish()
+                    _, results, _ = await held[i].finish()
                     yield chunk(i, "", "content_filter", results), False
             elif isinstance(piece, Finish):
-                released, results, blocked = held[i].finish()
+                released, results, blocked = await held[i].finish()
                 for out in released:
                     for text in out.token_texts or [out.text]:
                         yield chunk(i, text, results={}), True

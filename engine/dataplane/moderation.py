@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
 from typing import Any
 
 from engine import errors
 from engine.backends.base import Generation, TextDelta
+from engine.contentfilter import SAFE_COMPLETION, Verdict
 from engine.dataplane.common import Call
+
+LONG_TEXT_CHARS = 16_000  # completions longer than this are scanned off the event loop
+SCAN_WINDOW = 4096
+SCAN_OVERLAP = 256  # longer than any detector's match, so a term across two windows is still found
 
 
 def check_prompt(call: Call, text: str) -> dict[str, Any]:
@@ -17,16 +24,35 @@ def check_prompt(call: Call, text: str) -> dict[str, Any]:
     return verdict.results
 
 
-def filter_completion(call: Call, generation: Generation) -> dict[str, Any]:
+async def filter_completion(call: Call, generation: Generation) -> dict[str, Any]:
     """Judge the produced text; a blocked answer is cut before the offending words (finish_reason content_filter).
     Usage still counts every token the model produced: they were generated."""
-    verdict = call.engine.content_filter.check(call.policy, generation.text, "completion")
+    verdict = await judge_completion(call, generation.text)
     if verdict.blocked:
         generation.text = generation.text[: verdict.offset or 0].rstrip()
         generation.finish_reason = "content_filter"
         generation.tool_calls = []
         generation.logprobs = None
     return verdict.results
+
+
+async def judge_completion(call: Call, text: str) -> Verdict:
+    """The filter's verdict on a completion. A long text is first scanned for anything suspicious in a worker
+    thread, a window at a time (the detectors' regex holds the GIL while it runs): clean text, by far the common
+    case, then never blocks the event loop."""
+    filters = call.engine.content_filter
+    anything = filters.rules.anything
+    if len(text) > LONG_TEXT_CHARS and anything is not None and not call.policy.blocklists:
+        if not await asyncio.to_thread(_suspicious, anything, text):
+            return Verdict(SAFE_COMPLETION)
+    return filters.check(call.policy, text, "completion")
+
+
+def _suspicious(regex: re.Pattern[str], text: str) -> bool:
+    for start in range(0, len(text), SCAN_WINDOW):
+        if regex.search(text, max(0, start - SCAN_OVERLAP), start + SCAN_WINDOW):
+            return True
+    return False
 
 
 class HeldText:
@@ -61,9 +87,9 @@ class HeldText:
         # Text with no word boundary for a whole stretch (CJK, long tokens) goes out as checked.
         return self._release(boundary + 1 if boundary >= self.released else len(self.text)), False
 
-    def finish(self) -> tuple[list[TextDelta], dict[str, Any], bool]:
+    async def finish(self) -> tuple[list[TextDelta], dict[str, Any], bool]:
         """At the choice's end: the rest that may go out, the filter results, whether it was blocked."""
-        verdict = self.call.engine.content_filter.check(self.call.policy, self.text, "completion")
+        verdict = await judge_completion(self.call, self.text)
         end = (verdict.offset or 0) if verdict.blocked else len(self.text)
         return self._release(end, cut=True), verdict.results, verdict.blocked
 

@@ -15,6 +15,7 @@ from engine.faults import Faults
 DONE = b"data: [DONE]\n\n"
 MALFORMED = b'data: {"id":"chatcmpl-malformed","object":"chat.completion.chunk","choices":[{"index":0,"delta":\n\n'
 MEDIA_TYPE = "text/event-stream"
+BATCH_EVENTS = 512  # at most this many events per write: a huge stream never becomes one huge buffer
 
 
 class StreamCut(Exception):
@@ -114,9 +115,10 @@ class EventStream:
                     due = self.ttft + (tokens / self.rate if self.paced and self.rate else 0.0)
                     tokens += 1
                 wait = start + due - loop.time()
-                if batch and (wait > 0.002 or not self.paced):
+                if batch and (wait > 0.002 or not self.paced or len(batch) >= BATCH_EVENTS):
                     await send({"type": "http.response.body", "body": b"".join(batch), "more_body": True})
                     batch = []
+                    await asyncio.sleep(0)  # a send that need not wait does not yield: let other requests in
                 if wait > 0:
                     await asyncio.sleep(wait)
                 batch.append(frame)
@@ -140,7 +142,20 @@ async def respond(events: AsyncIterator[tuple[bytes, bool]], faults: Faults, tok
     ttft = (faults.ttft_ms or 0) / 1000
     arranged = _arranged(events, faults)
     if whole(faults, tokens_per_second, paced):
-        # Nothing to wait for: the whole stream in one write.
-        frames = [frame async for frame, _ in arranged]
-        return Response(b"".join(frames), headers=headers, media_type=MEDIA_TYPE)
+        # Nothing to wait for: a short stream goes out in one write; a long one in batches, as it is made.
+        head = []
+        async for frame in arranged:
+            head.append(frame)
+            if len(head) == BATCH_EVENTS:
+                return EventStream(_chain(head, arranged), headers, 0.0, 0.0, paced=True)
+        return Response(b"".join(frame for frame, _ in head), headers=headers, media_type=MEDIA_TYPE)
     return EventStream(arranged, headers, ttft, tokens_per_second, paced)
+
+
+async def _chain(head: list[tuple[bytes, bool]], rest: AsyncIterator[tuple[bytes, bool]]
+                 ) -> AsyncIterator[tuple[bytes, bool]]:
+    for frame in head:
+        yield frame
+    async with aclosing(rest) as source:
+        async for frame in source:
+            yield frame
