@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 
+import httpx2
+
+from engine.app import create_app
 from engine.backends.base import Finish, TextDelta, ToolCallDelta, Usage
 from engine.dataplane.generate import Pieces, collect
 from engine.dataplane.sse import EventStream, respond
 from engine.faults import NONE
+from engine.settings import EngineSettings
+from engine.state import build_engine
 
 
 class EndlessBackend:
@@ -141,3 +147,29 @@ def test_a_many_token_piece_is_cut_at_max_tokens_by_its_token_texts():
 
     generations, usage = run(collect(Pieces(backend(), 1, 2)))
     assert (generations[0].text, generations[0].finish_reason, usage.completion_tokens) == ("one two", "length", 2)
+
+
+def test_the_backend_names_itself_in_the_header_models_list_and_health(tmp_path):
+    engine = build_engine(EngineSettings.from_env({"ENGINE_DATA_DIR": str(tmp_path), "ENGINE_TOKENS_PER_SECOND": "0"}))
+    engine.backends["simulated"] = replace(engine.backend("simulated"), name="llama.cpp")
+    app = create_app(engine=engine)
+
+    async def scenario():
+        transport = httpx2.ASGITransport(app=app)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://engine") as client:
+            key = {"api-key": engine.keys.api_key}
+            chat = await client.post("/openai/deployments/chat/chat/completions?api-version=2024-10-21", headers=key,
+                                     json={"messages": [{"role": "user", "content": "hi"}]})
+            models = await client.get("/openai/models?api-version=2024-10-21", headers=key)
+            health = await client.get("/engine/health")
+            return chat, models, health
+
+    try:
+        chat, models, health = run(scenario())
+    finally:
+        engine.close()
+    assert chat.headers["x-engine-backend"] == "llama.cpp"
+    assert chat.json()["system_fingerprint"] == "fp_engine_llama_cpp"
+    assert {m["engine"]["backend"] for m in models.json()["data"]} == {"llama.cpp"}
+    assert not any(m["engine"]["simulated"] for m in models.json()["data"])
+    assert health.json()["backends"] == ["llama.cpp"]
