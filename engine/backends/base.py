@@ -29,6 +29,10 @@ What the engine guarantees a backend, and asks of it:
   sets it False, so the engine never delays it.
 - `Backends.name` is the backend's name (`simulated`, `llama.cpp`, ...): the `x-engine-backend` header, the models
   list and the health answer take it from here.
+- The event loop serves every other request meanwhile: a backend never blocks it. Run the model in a thread (or
+  process) that hands tokens over, e.g. through an asyncio.Queue via `loop.call_soon_threadsafe`, and await them;
+  a client that leaves cancels that await (CancelledError inside the generator), so tell the thread to stop in the
+  generator's `finally:`. After the last Finish the engine reads at most one more piece, looking for a Usage.
 
 Changes to this interface are additive only; each is noted here.
 - TextDelta.token_texts (optional): one piece may carry many tokens, split for the stream by these texts.
