@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
@@ -27,6 +28,7 @@ from engine.responses import error_response, json_response, read_json_object, re
 from engine.state import Engine
 
 T = TypeVar("T")
+log = logging.getLogger("engine")
 
 # capability -> (what Azure's OperationNotSupported calls it, the operation name in 429 messages)
 OPERATIONS = {
@@ -173,6 +175,11 @@ class Call:
         return json_response(payload, status, self.headers)
 
 
+def internal_error() -> ApiError:
+    code, message = FAULT_BODIES[500]
+    return ApiError(500, {"error": {"code": code, "message": message}})
+
+
 def _injected(call: Call) -> ApiError:
     status = call.faults.status or 500
     headers = {"x-engine-fault": f"status={status}"}
@@ -227,7 +234,8 @@ Handler = Callable[[Call], Awaitable[Response]]
 
 
 def inference(capability: str) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
-    """Wrap an operation: the handler gets a checked Call; any ApiError becomes Azure's error body."""
+    """Wrap an operation: the handler gets a checked Call; any ApiError becomes Azure's error body, and anything
+    else (a model backend that failed) Azure's 500 body, logged, never a plain-text page."""
 
     def decorate(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         @wraps(handler)
@@ -238,6 +246,9 @@ def inference(capability: str) -> Callable[[Handler], Callable[[Request], Awaita
                 return await handler(call)
             except ApiError as e:
                 return error_response(e, headers)
+            except Exception:
+                log.exception("%s failed (request %s)", capability, headers["apim-request-id"])
+                return error_response(internal_error(), headers)
 
         return endpoint
 

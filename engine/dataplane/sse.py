@@ -15,6 +15,8 @@ from engine.faults import Faults
 DONE = b"data: [DONE]\n\n"
 MALFORMED = b'data: {"id":"chatcmpl-malformed","object":"chat.completion.chunk","choices":[{"index":0,"delta":\n\n'
 MEDIA_TYPE = "text/event-stream"
+STREAM_ERROR = (b'{"error":{"code":"InternalServerError","message":"The server had an error while processing your '
+                b'request. Sorry about that!"}}')
 BATCH_EVENTS = 512  # at most this many events per write: a huge stream never becomes one huge buffer
 
 
@@ -29,6 +31,7 @@ class _QuietCuts(logging.Filter):
 
 
 logging.getLogger("uvicorn.error").addFilter(_QuietCuts())
+log = logging.getLogger("engine")
 
 
 def event(payload: bytes) -> bytes:
@@ -40,9 +43,16 @@ async def _arranged(events: AsyncIterator[tuple[bytes, bool]], faults: Faults) -
     with (b"", False) in place of the events it drops."""
 
     async def framed() -> AsyncIterator[tuple[bytes, bool]]:
-        async with aclosing(events) as source:
-            async for payload, is_token in source:
-                yield event(payload), is_token
+        try:
+            async with aclosing(events) as source:
+                async for payload, is_token in source:
+                    yield event(payload), is_token
+        except Exception:
+            # The status line is long gone: a backend that fails mid-stream ends it with an error event, as Azure
+            # does, and no [DONE].
+            log.exception("a stream failed")
+            yield event(STREAM_ERROR), False
+            return
         yield DONE, False
 
     malformed, cut = faults.malformed_after, faults.cut_after

@@ -173,3 +173,37 @@ def test_the_backend_names_itself_in_the_header_models_list_and_health(tmp_path)
     assert {m["engine"]["backend"] for m in models.json()["data"]} == {"llama.cpp"}
     assert not any(m["engine"]["simulated"] for m in models.json()["data"])
     assert health.json()["backends"] == ["llama.cpp"]
+
+
+class BrokenChat:
+    """A model backend that fails after its first token, as a crashed model would."""
+
+    async def chat(self, request):
+        yield TextDelta(0, "Hello")
+        raise RuntimeError("the model crashed")
+
+
+def test_a_backend_that_fails_gives_azures_500_body_or_an_error_event(tmp_path):
+    engine = build_engine(EngineSettings.from_env({"ENGINE_DATA_DIR": str(tmp_path), "ENGINE_TOKENS_PER_SECOND": "0"}))
+    engine.backends["simulated"] = replace(engine.backend("simulated"), chat=BrokenChat(), paced_by_engine=False)
+    app = create_app(engine=engine)
+    body = {"messages": [{"role": "user", "content": "hi"}]}
+
+    async def scenario():
+        transport = httpx2.ASGITransport(app=app)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://engine") as client:
+            url = "/openai/deployments/chat/chat/completions?api-version=2024-10-21"
+            key = {"api-key": engine.keys.api_key}
+            whole = await client.post(url, headers=key, json=body)
+            streamed = await client.post(url, headers=key, json={**body, "stream": True})
+            return whole, streamed
+
+    try:
+        whole, streamed = run(scenario())
+    finally:
+        engine.close()
+    assert whole.status_code == 500
+    assert whole.json()["error"]["code"] == "InternalServerError"
+    events = streamed.text.split("\n\n")
+    assert json.loads(events[-2].removeprefix("data: "))["error"]["code"] == "InternalServerError"
+    assert "[DONE]" not in streamed.text and '"role":"assistant"' in streamed.text  # it had begun
