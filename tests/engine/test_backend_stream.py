@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 from dataclasses import replace
 
 import httpx2
 
 from engine.app import create_app
+from engine.backends import textgen
 from engine.backends.base import Finish, TextDelta, ToolCallDelta, Usage
 from engine.dataplane.generate import Pieces, collect
 from engine.dataplane.sse import EventStream, respond
@@ -207,3 +209,12 @@ def test_a_backend_that_fails_gives_azures_500_body_or_an_error_event(tmp_path):
     events = streamed.text.split("\n\n")
     assert json.loads(events[-2].removeprefix("data: "))["error"]["code"] == "InternalServerError"
     assert "[DONE]" not in streamed.text and '"role":"assistant"' in streamed.text  # it had begun
+
+
+def test_the_simulated_model_writes_only_what_max_tokens_keeps():
+    # "Write 1000 words" with max_tokens 16: about 17 words are written, and they begin the unlimited answer.
+    limited = textgen.paragraph(random.Random(5), 1000, limit=17)
+    full = textgen.paragraph(random.Random(5), 1000)
+    assert full.startswith(limited)
+    assert 17 <= len(limited.split()) < 17 + 15  # stops within the sentence that passes the limit
+    assert len(full.split()) >= 1000
