@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
                             lifespan="on", access_log=settings.access_log, log_level="warning",
                             timeout_graceful_shutdown=5)
     server = Server(config)
-    log.info("engine (simulated backend) listening on %s, data in %s", settings.url, settings.data_dir)
+    log.info("engine listening on %s, data in %s", settings.url, settings.data_dir)
     server.run()
     return 0
 

@@ -23,7 +23,10 @@ Handler = Callable[[Request, Engine, Deployment], Awaitable[Response]]
 
 async def health(request: Request) -> Response:
     engine: Engine = request.app.state.engine
-    return json_response({"status": "ok", "backend": "simulated", "deployments": len(engine.deployments.all())})
+    # The backends the deployments answer with, by the names the backends give themselves.
+    names = sorted({engine.backend(d.model.backend).name for d in engine.deployments.all()})
+    return json_response({"status": "ok", "backend": ", ".join(names) or "none", "backends": names,
+                          "deployments": len(engine.deployments.all())})
 
 
 async def image(request: Request) -> Response:

@@ -28,11 +28,12 @@ log = logging.getLogger("engine")
 ACCOUNT = ("/subscriptions/{subscription}/resourceGroups/{resource_group}/providers/Microsoft.CognitiveServices"
            "/accounts/{account}")
 LOCATION = "/subscriptions/{subscription}/providers/Microsoft.CognitiveServices/locations/{location}"
-BACKEND_HEADER = (b"x-engine-backend", b"simulated")
+BACKEND_HEADER = (b"x-engine-backend", b"engine")
 
 
 class BackendHeader:
-    """Stamps `x-engine-backend: simulated` on every answer, so nobody mistakes these for real models."""
+    """Stamps `x-engine-backend` on every answer, so nobody mistakes a simulated answer for a real model's. Inference
+    answers name their deployment's backend themselves; any other answer comes from the engine itself."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -44,7 +45,9 @@ class BackendHeader:
 
         async def stamped(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", ()), BACKEND_HEADER]
+                headers = message.get("headers", ())
+                if not any(name == BACKEND_HEADER[0] for name, _ in headers):
+                    message["headers"] = [*headers, BACKEND_HEADER]
             await send(message)
 
         await self.app(scope, receive, stamped)
@@ -86,6 +89,7 @@ def routes() -> list[Route]:
         Route("/openai/fine_tuning/jobs/{job_id}/cancel", jobs.cancel_job, methods=["POST"]),
         Route("/openai/fine_tuning/jobs/{job_id}/events", jobs.job_events, methods=["GET"]),
         Route("/openai/fine_tuning/jobs/{job_id}/checkpoints", jobs.job_checkpoints, methods=["GET"]),
+        *v1_routes(),
         # ARM control plane
         Route(ACCOUNT, account.account, methods=["GET"]),
         Route(f"{ACCOUNT}/listKeys", account.list_keys, methods=["POST"]),
@@ -116,6 +120,30 @@ def routes() -> list[Route]:
         Route(f"{LOCATION}/usages", account.location_usages, methods=["GET"]),
         Route(f"{LOCATION}/operationStatuses/{{operation}}", operations.status, methods=["GET"]),
         Route(f"{LOCATION}/operationResults/{{operation}}", operations.result, methods=["GET"]),
+    ]
+
+
+def v1_routes() -> list[Route]:
+    """Azure's v1 API: the same handlers as the dated routes, the deployment named in the body's `model`."""
+    v1 = "/openai/v1"
+    return [
+        Route(f"{v1}/chat/completions", chat.chat_completions, methods=["POST"]),
+        Route(f"{v1}/completions", completions.completions, methods=["POST"]),
+        Route(f"{v1}/embeddings", embeddings.embeddings, methods=["POST"]),
+        Route(f"{v1}/models", models.list_models, methods=["GET"]),
+        Route(f"{v1}/models/{{model_id:path}}", models.get_model, methods=["GET"]),
+        Route(f"{v1}/files", files.upload, methods=["POST"]),
+        Route(f"{v1}/files", files.list_files, methods=["GET"]),
+        Route(f"{v1}/files/{{file_id}}", files.get_file, methods=["GET"]),
+        Route(f"{v1}/files/{{file_id}}", files.delete_file, methods=["DELETE"]),
+        Route(f"{v1}/files/{{file_id}}/content", files.file_content, methods=["GET"]),
+        Route(f"{v1}/fine_tuning/jobs", jobs.create, methods=["POST"]),
+        Route(f"{v1}/fine_tuning/jobs", jobs.list_jobs, methods=["GET"]),
+        Route(f"{v1}/fine_tuning/jobs/{{job_id}}", jobs.get_job, methods=["GET"]),
+        Route(f"{v1}/fine_tuning/jobs/{{job_id}}", jobs.delete_job, methods=["DELETE"]),
+        Route(f"{v1}/fine_tuning/jobs/{{job_id}}/cancel", jobs.cancel_job, methods=["POST"]),
+        Route(f"{v1}/fine_tuning/jobs/{{job_id}}/events", jobs.job_events, methods=["GET"]),
+        Route(f"{v1}/fine_tuning/jobs/{{job_id}}/checkpoints", jobs.job_checkpoints, methods=["GET"]),
     ]
 
 

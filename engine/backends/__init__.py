@@ -1,4 +1,4 @@
-"""Model backends: what answers a deployment's requests. Part 1 ships only the simulated one."""
+"""Model backends: what answers a deployment's requests (the interface is documented in base.py)."""
 
 from __future__ import annotations
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import wraps
+from typing import TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -21,8 +24,11 @@ from engine.deployments import Deployment
 from engine.errors import ApiError
 from engine.faults import HEADER, FaultError, Faults, parse_header
 from engine.ratelimit import Decision
-from engine.responses import error_response, json_response, request_ids
+from engine.responses import error_response, json_response, read_json_object, request_ids
 from engine.state import Engine
+
+T = TypeVar("T")
+log = logging.getLogger("engine")
 
 # capability -> (what Azure's OperationNotSupported calls it, the operation name in 429 messages)
 OPERATIONS = {
@@ -43,8 +49,21 @@ FAULT_BODIES = {
 }
 
 
+V1_PREFIX = "/openai/v1/"
+V1_VERSIONS = ("preview", "latest")  # what the v1 API takes in api-version, which it does not need
+
+
+def is_v1(request: Request) -> bool:
+    """Azure's next-generation API: no api-version, the deployment named in the body's `model`."""
+    return request.url.path.startswith(V1_PREFIX)
+
+
 def api_version(request: Request, supported: frozenset[str]) -> str:
     version = request.query_params.get("api-version")
+    if is_v1(request):
+        if version and version not in V1_VERSIONS:
+            raise errors.unsupported_api_version(version)
+        return "v1"
     if not version:
         raise errors.missing_api_version()
     if version not in supported:
@@ -101,6 +120,35 @@ class Call:
         configured = self.deployment.settings.tokens_per_second
         return self.engine.config.tokens_per_second if configured is None else configured
 
+    @property
+    def pace(self) -> float:
+        """Tokens per second the engine spaces an answer at: only for backends that ask for it (simulated)."""
+        return self.tokens_per_second if self.backends.paced_by_engine else 0.0
+
+    async def until_disconnect(self, work: Awaitable[T]) -> T:
+        """Await `work`, cancelling it (and so the backend's generation) if the client goes away first."""
+        if self.backends.paced_by_engine:
+            return await work  # answers at once: nothing to stop
+        task = asyncio.ensure_future(work)
+
+        async def watch() -> None:
+            while (await self.request.receive())["type"] != "http.disconnect":
+                pass
+            task.cancel()
+
+        watcher = asyncio.create_task(watch())
+        try:
+            return await task
+        except asyncio.CancelledError:
+            if watcher.done() and not watcher.cancelled():  # the client left; nobody reads this answer
+                raise errors.ApiError(499, {"error": {"code": "ClientClosedRequest",
+                                                      "message": "The client closed the request."}}) from None
+            raise
+        finally:
+            watcher.cancel()
+            if not task.done():
+                task.cancel()
+
     def charge(self, tokens: int) -> None:
         """Count the request and its estimated tokens against the deployment's limits, or answer 429."""
         deployment = self.deployment
@@ -118,13 +166,18 @@ class Call:
 
     async def wait_for_generation(self, tokens: int) -> None:
         """A non-streamed answer takes as long as its stream would: time to first token plus tokens at the pace."""
-        rate = self.tokens_per_second
+        rate = self.pace
         delay = (self.faults.ttft_ms or 0) / 1000 + (tokens / rate if rate else 0.0)
         if delay > 0:
             await asyncio.sleep(delay)
 
     def json(self, payload: object, status: int = 200) -> Response:
         return json_response(payload, status, self.headers)
+
+
+def internal_error() -> ApiError:
+    code, message = FAULT_BODIES[500]
+    return ApiError(500, {"error": {"code": code, "message": message}})
 
 
 def _injected(call: Call) -> ApiError:
@@ -139,11 +192,22 @@ def _injected(call: Call) -> ApiError:
     return ApiError(status, {"error": {"code": code, "message": message}}, headers)
 
 
+async def _deployment_name(request: Request) -> str:
+    if not is_v1(request):
+        return request.path_params["deployment"]
+    name = (await read_json_object(request)).get("model")
+    if name is None:
+        raise errors.invalid_request("you must provide a model parameter", param="model", code=None)
+    if not isinstance(name, str):
+        raise errors.invalid_request(f"{json.dumps(name)} is not of type 'string' - 'model'", param="model")
+    return name
+
+
 async def open_call(request: Request, capability: str, headers: dict[str, str]) -> Call:
     engine: Engine = request.app.state.engine
     version = api_version(request, engine.config.data_plane_versions)
     check_data_plane(request, engine.keys)
-    deployment = engine.deployments.ready(request.path_params["deployment"])
+    deployment = engine.deployments.ready(await _deployment_name(request))
     if deployment is None:
         raise errors.deployment_not_found()
     needed = "transcription" if capability == "translation" else capability
@@ -158,6 +222,7 @@ async def open_call(request: Request, capability: str, headers: dict[str, str]) 
         except FaultError as e:
             raise errors.invalid_request(f"{HEADER}: {e}", param=e.key, code="InvalidFaultHeader") from None
     call = Call(engine, request, deployment, faults, version, operation, headers)
+    headers["x-engine-backend"] = call.backends.name
     if faults.latency_ms:
         await asyncio.sleep(faults.latency_ms / 1000)
     if engine.dice.hits(deployment.name, faults):
@@ -169,7 +234,8 @@ Handler = Callable[[Call], Awaitable[Response]]
 
 
 def inference(capability: str) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
-    """Wrap an operation: the handler gets a checked Call; any ApiError becomes Azure's error body."""
+    """Wrap an operation: the handler gets a checked Call; any ApiError becomes Azure's error body, and anything
+    else (a model backend that failed) Azure's 500 body, logged, never a plain-text page."""
 
     def decorate(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         @wraps(handler)
@@ -180,6 +246,9 @@ def inference(capability: str) -> Callable[[Handler], Callable[[Request], Awaita
                 return await handler(call)
             except ApiError as e:
                 return error_response(e, headers)
+            except Exception:
+                log.exception("%s failed (request %s)", capability, headers["apim-request-id"])
+                return error_response(internal_error(), headers)
 
         return endpoint
 
