@@ -21,19 +21,19 @@ class Check:
     message: str
 
 
-def probe(resource) -> list[Check]:
-    checks = [_data_plane(resource)]
+def probe(resource, *, timeout: float = PROBE_TIMEOUT) -> list[Check]:
+    checks = [_data_plane(resource, timeout)]
     if resource.has_arm:
         checks.append(_control_plane(resource))
     return checks
 
 
-def _data_plane(resource) -> Check:
+def _data_plane(resource, timeout: float) -> Check:
     plane = "Data plane"
     try:
         check_url(resource.endpoint, _policy(resource))
         with translated_errors(resource):
-            models = client_for(resource, max_retries=0, timeout=PROBE_TIMEOUT).models.list().data
+            models = client_for(resource, max_retries=0, timeout=timeout).models.list().data
     except UpstreamError as error:
         return Check(plane, False, _with_request_id(error))
     return Check(plane, True, f"{resource.endpoint} answered and lists {len(models)} model{'s' * (len(models) != 1)}.")
