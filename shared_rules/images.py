@@ -19,6 +19,8 @@ from shared_rules.errors import EstimatorError, ImageError, TooLarge
 # A bomb is an image whose header declares more than 1 gigapixel. We never decode pixels, so sizing a large
 # image costs nothing; the limit stops whatever later decodes it. 20000x20000 (0.4 GP) passes, 50000x50000 fails.
 MAX_IMAGE_PIXELS: int = 1_000_000_000
+# Typed sizes (an image_size part, a form field) are held to the same limit, and to a side no real image format has.
+MAX_IMAGE_SIDE: int = 100_000
 # The API takes at most 20 MB per image; refusing bigger data URLs before decoding bounds memory.
 MAX_IMAGE_BYTES: int = 20 * 1024 * 1024
 
@@ -62,11 +64,24 @@ def fit_within_max_side(width: int, height: int) -> tuple[int, int]:
     return width, height
 
 
+def check_image_size(width: object, height: object) -> None:
+    """Refuse a size that is not two whole numbers of pixels, or that no image the API takes can have."""
+    for name, value in (("width", width), ("height", height)):
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= MAX_IMAGE_SIDE:
+            shown = f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else repr(value)
+            raise EstimatorError(
+                f"image {name} must be a whole number of pixels from 1 to {MAX_IMAGE_SIDE:,}, got {shown}", param=name
+            )
+    if width * height > MAX_IMAGE_PIXELS:
+        raise EstimatorError(
+            f"image is {width:,} x {height:,} = {width * height:,} pixels, over the limit of {MAX_IMAGE_PIXELS:,}",
+            param="width",
+        )
+
+
 def image_tokens(width: int, height: int, detail: str = "auto", model: str = "gpt-4o") -> ImageTokens:
     """Tokens of one image input: low is a flat base; high and auto fit 2048, shrink the short side to 768, tile."""
-    for name, value in (("width", width), ("height", height)):
-        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-            raise EstimatorError(f"image {name} must be a positive whole number of pixels, got {value!r}", param=name)
+    check_image_size(width, height)
     if detail not in DETAILS:
         raise EstimatorError(f"image detail must be one of {', '.join(DETAILS)}, got {detail!r}", param="detail")
     base, per_tile = _token_prices(model)
@@ -100,7 +115,9 @@ def read_image_size(data: bytes | BinaryIO) -> tuple[int, int, str]:
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
             raise ImageError(f"image refused as a decompression bomb: {e}", param="image") from e
         except (SyntaxError, OSError, EOFError, ValueError, IndexError, TypeError, struct.error) as e:
-            raise ImageError(f"{plugin.format} image is truncated or damaged: {e}", param="image") from e
+            # Pillow's own text can quote raw bytes (b'IHDR'); a person needs only what to do.
+            raise ImageError(f"{plugin.format} image is truncated or damaged; send the whole file again",
+                             param="image") from e
         if width <= 0 or height <= 0:
             raise ImageError(f"image header declares an empty size {width} x {height}", param="image")
         if width * height > MAX_IMAGE_PIXELS:
@@ -109,7 +126,8 @@ def read_image_size(data: bytes | BinaryIO) -> tuple[int, int, str]:
                 param="image",
             )
         return width, height, kind
-    raise ImageError(f"not an image: starts with {bytes(prefix[:8])!r}; send PNG, JPEG, GIF or WEBP", param="image")
+    what = "the data is empty" if not prefix else "the data is in none of the formats the API reads"
+    raise ImageError(f"not an image: {what}; send PNG, JPEG, GIF or WEBP", param="image")
 
 
 def decode_data_url(url: str) -> bytes:

@@ -34,6 +34,21 @@ _CL100K = (
 )
 KNOWN_MODELS: tuple[str, ...] = _O200K + _CL100K
 
+# tiktoken splits text into pieces with a regex, then merges each piece's bytes pair by pair, which costs the square
+# of the piece's length: one letter repeated 10 MB long is one piece and took 8.5 s, and a long run of spaces overflows
+# the regex engine's stack (a panic, not an exception). Pieces can only be that long inside a run of non-space bytes or
+# of space bytes, so text with no run longer than LONG_RUN_BYTES is encoded whole (exact); longer runs are encoded in
+# RUN_CHUNK_CHARS pieces, and the count says it is approximate.
+LONG_RUN_BYTES = 2048
+RUN_CHUNK_CHARS = 128
+_SPACE_BYTES = b" \t\n\r\x0b\x0c"
+_RUN_CLASSES = bytes(32 if b in _SPACE_BYTES else 120 for b in range(256))  # each byte to " " or "x"
+APPROXIMATE_RUNS_NOTE = (
+    f"approximate: the text has runs of over {LONG_RUN_BYTES:,} bytes without a space (or of spaces only), which "
+    f"were counted in pieces of {RUN_CHUNK_CHARS} characters to bound the time; the exact count can differ by a few "
+    "tokens per piece"
+)
+
 TOKENS_PER_MESSAGE = 3
 TOKENS_PER_NAME = 1
 REPLY_PRIMING_TOKENS = 3
@@ -47,6 +62,13 @@ class ChatCount:
     text_tokens: int  # message overhead and reply priming included
     image_tokens: int
     images: list[ImageTokens]
+    approximate: bool = False  # some text had long runs (see LONG_RUN_BYTES)
+
+
+@dataclass(frozen=True)
+class TextCount:
+    tokens: int
+    approximate: bool = False  # the text had long runs (see LONG_RUN_BYTES)
 
 
 def _cache_dir() -> pathlib.Path:
@@ -112,15 +134,84 @@ def _encoding(model: str) -> tiktoken.Encoding:
     return get_encoding(encoding_name_for_model(model))
 
 
-def count_text_tokens(text: str, model: str) -> int:
+def _long_runs(data: bytes) -> list[tuple[int, int]]:
+    """(start, end) byte offsets of the runs of non-space or space bytes longer than LONG_RUN_BYTES.
+
+    A few C-speed passes (translate, find): ordinary text pays a few per cent of the encoding time for the check.
+    Every run boundary touches an ASCII space byte or an end of the text, so it falls between two characters.
+    """
+    classes = data.translate(_RUN_CLASSES)
+    runs = []
+    for char, other in ((b"x", b" "), (b" ", b"x")):
+        needle, at = char * (LONG_RUN_BYTES + 1), 0
+        while (found := classes.find(needle, at)) >= 0:
+            start = classes.rfind(other, 0, found) + 1
+            end = classes.find(other, found)
+            end = len(classes) if end < 0 else end
+            runs.append((start, end))
+            at = end
+    return sorted(runs)
+
+
+def _pieces(text: str) -> tuple[list[str], bool]:
+    """The text as pieces to encode one by one: the whole text, or its long runs cut up (approximate)."""
+    if len(text) <= LONG_RUN_BYTES // 4:  # too short to hold a long run, even in 4-byte characters
+        return [text], False
+    data = text.encode("utf-8", errors="surrogatepass")
+    runs = _long_runs(data)
+    if not runs:
+        return [text], False
+    pieces, at = [], 0
+
+    def decoded(chunk: bytes) -> str:
+        return chunk.decode("utf-8", errors="surrogatepass")
+
+    for start, end in runs:
+        if start > at:
+            pieces.append(decoded(data[at:start]))
+        run = decoded(data[start:end])
+        pieces += [run[i:i + RUN_CHUNK_CHARS] for i in range(0, len(run), RUN_CHUNK_CHARS)]
+        at = end
+    if at < len(data):
+        pieces.append(decoded(data[at:]))
+    return pieces, True
+
+
+def encode_bounded(enc: tiktoken.Encoding, text: str) -> tuple[list[int], bool]:
+    """Token ids of text in bounded time, and whether they are approximate (see LONG_RUN_BYTES)."""
     # encode_ordinary counts "<|endoftext|>" in user text as plain text instead of raising.
-    return len(_encoding(model).encode_ordinary(text))
+    pieces, approximate = _pieces(text)
+    if not approximate:
+        return enc.encode_ordinary(text), False
+    ids: list[int] = []
+    seen: dict[str, list[int]] = {}  # a long run of one repeated pattern is the same few pieces over and over
+    for piece in pieces:
+        if piece not in seen:
+            seen[piece] = enc.encode_ordinary(piece)
+        ids += seen[piece]
+    return ids, True
+
+
+def _count(enc: tiktoken.Encoding, text: str) -> tuple[int, bool]:
+    ids, approximate = encode_bounded(enc, text)
+    return len(ids), approximate
+
+
+def count_text(text: str, model: str) -> TextCount:
+    """Tokens of plain text, and whether the count is approximate."""
+    tokens, approximate = _count(_encoding(model), text)
+    return TextCount(tokens, approximate)
+
+
+def count_text_tokens(text: str, model: str) -> int:
+    return count_text(text, model).tokens
 
 
 def tokenize(text: str, model: str) -> list[tuple[int, str]]:
     """Each token's id and text, for a tokenizer view; a token that splits a character shows U+FFFD."""
     enc = _encoding(model)
-    return [(t, enc.decode_single_token_bytes(t).decode("utf-8", errors="replace")) for t in enc.encode_ordinary(text)]
+    ids, _ = encode_bounded(enc, text)
+    return [(t, enc.decode_single_token_bytes(t).decode("utf-8", errors="replace")) for t in ids]
 
 
 def _size_from_data_url(part: dict) -> tuple[int, int]:
@@ -136,10 +227,25 @@ def _size_from_data_url(part: dict) -> tuple[int, int]:
     return width, height
 
 
-def _part_tokens(part: object, enc: tiktoken.Encoding, model: str, image_size: ImageSizer) -> int | ImageTokens:
+class _Tally:
+    """Text tokens counted so far, and whether any count was approximate."""
+
+    def __init__(self, enc: tiktoken.Encoding, start: int = 0) -> None:
+        self.enc = enc
+        self.tokens = start
+        self.approximate = False
+
+    def add_text(self, text: str) -> None:
+        tokens, approximate = _count(self.enc, text)
+        self.tokens += tokens
+        self.approximate = self.approximate or approximate
+
+
+def _add_part(part: object, tally: _Tally, model: str, image_size: ImageSizer) -> ImageTokens | None:
     kind = part.get("type") if isinstance(part, dict) else None
     if kind == "text" and isinstance(part.get("text"), str):
-        return len(enc.encode_ordinary(part["text"]))
+        tally.add_text(part["text"])
+        return None
     if kind == "image_url":
         image_url = part.get("image_url")
         detail = (image_url.get("detail") if isinstance(image_url, dict) else None) or "auto"
@@ -159,35 +265,55 @@ def count_chat_tokens(messages: list[dict], model: str, *, image_size: ImageSize
     count as their compact JSON (an estimate: the server's own rendering is not published); other values
     (weight, None) count nothing.
     """
-    enc = _encoding(model)
+    tally = _Tally(_encoding(model), REPLY_PRIMING_TOKENS)
     sizer = image_size or _size_from_data_url
-    text = REPLY_PRIMING_TOKENS
     images: list[ImageTokens] = []
     for message in messages:
-        text += TOKENS_PER_MESSAGE
+        tally.tokens += TOKENS_PER_MESSAGE
         for key, value in message.items():
             if isinstance(value, str):
-                text += len(enc.encode_ordinary(value))
+                tally.add_text(value)
                 if key == "name":
-                    text += TOKENS_PER_NAME
+                    tally.tokens += TOKENS_PER_NAME
             elif key == "content" and isinstance(value, list):
                 for part in value:
-                    counted = _part_tokens(part, enc, model, sizer)
-                    if isinstance(counted, ImageTokens):
-                        images.append(counted)
-                    else:
-                        text += counted
+                    image = _add_part(part, tally, model, sizer)
+                    if image is not None:
+                        images.append(image)
             elif key in ("tool_calls", "function_call") and value is not None:
-                text += len(enc.encode_ordinary(json.dumps(value, separators=(",", ":"), ensure_ascii=False)))
+                tally.add_text(json.dumps(value, separators=(",", ":"), ensure_ascii=False))
     image_total = sum(i.tokens for i in images)
-    return ChatCount(prompt_tokens=text + image_total, text_tokens=text, image_tokens=image_total, images=images)
+    return ChatCount(prompt_tokens=tally.tokens + image_total, text_tokens=tally.tokens, image_tokens=image_total,
+                     images=images, approximate=tally.approximate)
+
+
+def check_token_ids(ids: list[int], enc: tiktoken.Encoding, *, param: str = "prompt") -> None:
+    """Refuse token ids the encoding does not have (negative, or past its vocabulary), naming the first one."""
+    for i, token in enumerate(ids):
+        if type(token) is not int or not 0 <= token < enc.n_vocab:
+            raise EstimatorError(
+                f"token id {token!r} at position {i} is not a {enc.name} token: ids run from 0 to {enc.n_vocab - 1:,}",
+                param=param,
+            )
+
+
+def count_prompt(prompt: str | list[str] | list[int] | list[list[int]], model: str) -> TextCount:
+    """Legacy completions: tokens of the prompt, summed over a list; token-id arrays count their (checked) length."""
+    tally = _Tally(_encoding(model))
+    if isinstance(prompt, str):
+        tally.add_text(prompt)
+    elif prompt and all(isinstance(t, int) for t in prompt):
+        check_token_ids(prompt, tally.enc)
+        tally.tokens = len(prompt)
+    else:
+        for item in prompt:
+            if isinstance(item, list):
+                check_token_ids(item, tally.enc)
+                tally.tokens += len(item)
+            else:
+                tally.add_text(item)
+    return TextCount(tally.tokens, tally.approximate)
 
 
 def count_prompt_tokens(prompt: str | list[str] | list[int] | list[list[int]], model: str) -> int:
-    """Legacy completions: tokens of the prompt, summed over a list; token-id arrays count their length."""
-    enc = _encoding(model)
-    if isinstance(prompt, str):
-        return len(enc.encode_ordinary(prompt))
-    if prompt and all(isinstance(t, int) for t in prompt):
-        return len(prompt)
-    return sum(len(p) if isinstance(p, list) else len(enc.encode_ordinary(p)) for p in prompt)
+    return count_prompt(prompt, model).tokens

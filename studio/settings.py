@@ -204,3 +204,9 @@ ENGINE_ENABLED = env_bool("STUDIO_ENGINE", True)
 ENGINE_HOST = env_str("ENGINE_HOST", "127.0.0.1")
 ENGINE_PORT = env_int("ENGINE_PORT", 8765)
 ENGINE_DATA_DIR = Path(env_str("ENGINE_DATA_DIR") or VAR_DIR / "engine")
+
+# --- Estimator (branch estimator): background checks of big uploads. ---
+# Uploads waiting for a background check, private to the user running Studio (0700 folders, 0600 files).
+STUDIO_UPLOAD_DIR = Path(env_str("STUDIO_UPLOAD_DIR") or VAR_DIR / "uploads")
+# Dataset files up to this size are checked while the page waits; bigger ones by a Celery worker, with progress.
+STUDIO_INLINE_DATASET_BYTES = env_int("STUDIO_INLINE_DATASET_BYTES", 2 * 1024 * 1024)

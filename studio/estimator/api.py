@@ -17,7 +17,10 @@ Answer (200):
    "images": [{"width", "height", "detail", "resized": [w, h], "tiles", "tokens"}], "deployment_type",
    "cost": {"input", "output", "total", "currency", "price_effective", "price_model", "input_per_1m",
             "output_per_1m"} | null,
-   "cost_note": null | "no price for gpt-4.1 on GlobalStandard; an Admin can add one"}
+   "cost_note": null | "no price for gpt-4.1 on GlobalStandard; an Admin can add one",
+   "approximate": false | true, "notes": ["approximate: ...", ...]}
+"approximate" is true when a figure is not exact (text with pathological runs, counted in pieces to bound the time;
+a model whose tokenizer is not published); "notes" says why, in words.
 Money and prices are decimal STRINGS, exact, without exponent or trailing zeros ("0.00000015", "2.5"): a JSON
 float would round the Decimal figures. "price_effective" is the ISO date of the price row used.
 
@@ -27,7 +30,6 @@ STUDIO_MAX_ESTIMATE_BYTES, 10 MB by default).
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 from django.conf import settings
@@ -35,6 +37,7 @@ from django.http import JsonResponse
 
 from shared_rules import pricing
 from shared_rules.errors import EstimatorError, TooLarge
+from shared_rules.json_input import JSONInputError, loads_bounded
 from studio.accounts.access import api_developer, json_error
 from studio.estimator import services
 from studio.estimator.selectors import DEPLOYMENT_TYPES
@@ -148,6 +151,8 @@ def _answer(estimate: services.TokenEstimate) -> dict:
         "deployment_type": priced.quote.deployment_type,
         "cost": cost,
         "cost_note": priced.note,
+        "approximate": bool(estimate.notes),
+        "notes": estimate.notes,
     }
 
 
@@ -167,10 +172,9 @@ def estimate(request):
     if len(body) > limit:
         return _too_large(limit)
     try:
-        payload = json.loads(body)
-    except ValueError as e:  # JSONDecodeError and UnicodeDecodeError
-        return json_error(400, "invalid_json", f"the body is not valid JSON ({e}); send an object such as "
-                          '{"model": "gpt-4o", "text": "hello"}')
+        payload = loads_bounded(body)
+    except JSONInputError as e:
+        return json_error(400, "invalid_json", f"{e}; send an object such as " '{"model": "gpt-4o", "text": "hello"}')
     try:
         return JsonResponse(_answer(_estimate_from(payload)))
     except EstimatorError as e:

@@ -1,6 +1,8 @@
-"""The price table the estimator bills with: one row per model, kind, deployment type and effective date."""
+"""The estimator's records: the price table it bills with, and files checked in the background."""
 
 from __future__ import annotations
+
+import uuid
 
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
@@ -75,3 +77,51 @@ class Price(models.Model):
     def line_filter(self) -> dict:
         """The fields that name this price line; rows sharing them are one line's history."""
         return {f: getattr(self, f) for f in ("model", "kind", "deployment_type", "size", "quality")}
+
+
+class BackgroundValidation(models.Model):
+    """A file checked by a Celery worker while its owner's page polls the progress; the report stays afterwards.
+
+    Built for any upload that takes long to check: the estimator's dataset mode uses it, and so can fine-tuning.
+    The uploaded file lives under STUDIO_UPLOAD_DIR, private to the user running Studio (see uploads.py).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        RUNNING = "running", "Checking"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)  # in URLs: not guessable
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    purpose = models.CharField(max_length=40, default="dataset_estimate")
+    file_name = models.CharField(max_length=255)  # as uploaded, for display
+    file_path = models.CharField(max_length=1000)  # where the upload is stored
+    file_size = models.BigIntegerField()
+    keep_file = models.BooleanField(default=False)  # the estimator needs the file only until it is checked
+    options = models.JSONField(default=dict)  # what the check needs besides the file (model, epochs...)
+    status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED)
+    lines_read = models.BigIntegerField(default=0)
+    bytes_read = models.BigIntegerField(default=0)
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        """How far through the file the check is, by bytes; 100 only once it is finished."""
+        if self.finished:
+            return 100
+        return min(99, self.bytes_read * 100 // self.file_size) if self.file_size else 0

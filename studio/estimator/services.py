@@ -13,13 +13,14 @@ from shared_rules import pricing
 from shared_rules.errors import EstimatorError
 from shared_rules.images import ImageTokens
 from shared_rules.tokens import (
+    APPROXIMATE_RUNS_NOTE,
     REPLY_PRIMING_TOKENS,
     TOKENS_PER_MESSAGE,
     TOKENS_PER_NAME,
     ImageSizer,
     count_chat_tokens,
-    count_prompt_tokens,
-    count_text_tokens,
+    count_prompt,
+    count_text,
     tokenize,
 )
 from studio.estimator.models import Price
@@ -62,6 +63,12 @@ class TokenEstimate:
     images: list[ImageTokens] = field(default_factory=list)
     output_tokens: int = 0
     priced: Priced | None = None
+    approximate: bool = False  # long runs were counted in pieces (see shared_rules.tokens.LONG_RUN_BYTES)
+
+    @property
+    def notes(self) -> list[str]:
+        """Plain words on how far to trust the count."""
+        return [APPROXIMATE_RUNS_NOTE] if self.approximate else []
 
 
 @dataclass(frozen=True)
@@ -142,18 +149,18 @@ def estimate_text(text: str, model: str, *, output_tokens: int = 0,
                   deployment_type: str | None = None) -> TokenEstimate:
     """Tokens of plain text (an embeddings input, say): no chat overhead."""
     resolved = resolve_model(model)
-    tokens = count_text_tokens(text, resolved.name)
-    return TokenEstimate(**_estimate(resolved, output_tokens, deployment_type, prompt_tokens=tokens,
-                                     text_tokens=tokens))
+    counted = count_text(text, resolved.name)
+    return TokenEstimate(**_estimate(resolved, output_tokens, deployment_type, prompt_tokens=counted.tokens,
+                                     text_tokens=counted.tokens, approximate=counted.approximate))
 
 
 def estimate_prompt(prompt: str | list, model: str, *, output_tokens: int = 0,
                     deployment_type: str | None = None) -> TokenEstimate:
     """Tokens of a legacy completions prompt."""
     resolved = resolve_model(model)
-    tokens = count_prompt_tokens(prompt, resolved.name)
-    return TokenEstimate(**_estimate(resolved, output_tokens, deployment_type, prompt_tokens=tokens,
-                                     text_tokens=tokens))
+    counted = count_prompt(prompt, resolved.name)
+    return TokenEstimate(**_estimate(resolved, output_tokens, deployment_type, prompt_tokens=counted.tokens,
+                                     text_tokens=counted.tokens, approximate=counted.approximate))
 
 
 def estimate_chat(messages: list[dict], model: str, *, output_tokens: int = 0, deployment_type: str | None = None,
@@ -171,7 +178,8 @@ def estimate_chat(messages: list[dict], model: str, *, output_tokens: int = 0, d
     named = sum(1 for m in per_message if m.name)
     return ChatEstimate(
         **_estimate(resolved, output_tokens, deployment_type, prompt_tokens=total.prompt_tokens,
-                    text_tokens=total.text_tokens, image_tokens=total.image_tokens, images=total.images),
+                    text_tokens=total.text_tokens, image_tokens=total.image_tokens, images=total.images,
+                    approximate=total.approximate),
         messages=per_message, per_message_overhead=TOKENS_PER_MESSAGE * len(messages),
         name_overhead=TOKENS_PER_NAME * named,
     )

@@ -10,6 +10,7 @@ urlpatterns = [
     path("image/", views.image, name="image"),
     path("cost/", views.cost, name="cost"),
     path("dataset/", views.dataset, name="dataset"),
+    path("dataset/checks/<uuid:validation_id>/", views.dataset_validation, name="dataset_validation"),
     path("prices/", price_views.price_list, name="prices"),
     path("prices/new/", price_views.price_add, name="price_add"),
     path("prices/<int:price_id>/edit/", price_views.price_edit, name="price_edit"),

@@ -17,7 +17,7 @@ from studio.resources.models import Deployment, Resource
 
 URL = "/api/v1/estimate"
 ANSWER_KEYS = {"model", "deployment", "encoding", "prompt_tokens", "text_tokens", "image_tokens", "output_tokens",
-               "images", "deployment_type", "cost", "cost_note"}
+               "images", "deployment_type", "cost", "cost_note", "approximate", "notes"}
 COST_KEYS = {"input", "output", "total", "currency", "price_effective", "price_model", "input_per_1m",
              "output_per_1m"}
 
@@ -248,3 +248,57 @@ def test_get_is_405_with_allow(api, client):
     response = client.get(URL)
     assert error_of(response, 405)["code"] == "method_not_allowed"
     assert response["Allow"] == "POST"
+
+
+# --- Hostile bodies: a clear 400 or an answer in bounded time, never a 500 ---
+def test_json_nested_100000_levels_deep_is_a_400_not_a_crash(api):
+    deep = '{"model": "gpt-4o", "messages": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    error = error_of(api(deep), 400)
+    assert error["code"] == "invalid_json" and "nested more than 64 levels" in error["message"]
+
+
+def test_json_nested_past_the_bound_but_within_the_interpreter_is_refused_too(api):
+    deep = {"model": "gpt-4o", "messages": [{"role": "user", "content": "x", "tool_calls": json.loads("[" * 70 + "]" * 70)}]}
+    assert "nested more than 64 levels" in error_of(api(deep), 400)["message"]
+
+
+def test_nan_is_not_a_json_number(api):
+    assert error_of(api('{"model": "gpt-4o", "text": "a", "max_output_tokens": NaN}'), 400)["code"] == "invalid_json"
+
+
+def test_ten_megabytes_of_one_letter_is_counted_quickly_and_said_to_be_approximate(api, settings):
+    import time
+
+    settings.STUDIO_MAX_ESTIMATE_BYTES = 11 * 1024 * 1024
+    started = time.process_time()
+    answer = api({"model": "gpt-4o", "text": "a" * 10_000_000}).json()
+    assert time.process_time() - started < 3  # it took 8.5 s of CPU before the bound
+    assert answer["approximate"] is True and "approximate" in answer["notes"][0]
+    assert answer["prompt_tokens"] == 1_250_000  # "aaaaaaaa" is one token; cut at 128 characters it still is
+
+
+def test_an_ordinary_text_is_exact_and_says_so(api):
+    answer = api({"model": "gpt-4o", "text": "hello world " * 1000}).json()
+    assert (answer["approximate"], answer["notes"]) == (False, [])
+
+
+@pytest.mark.parametrize("prompt", [[1, -1], [[5], [200_019]], [10**30]], ids=["negative", "past-vocab", "huge"])
+def test_token_ids_the_encoding_lacks_are_refused(api, prompt):
+    error = error_of(api({"model": "gpt-4o", "prompt": prompt}), 400)
+    assert error["param"] == "prompt" and "ids run from 0 to 200,018" in error["message"]
+
+
+def test_token_ids_in_range_are_counted(api):
+    assert api({"model": "gpt-4o", "prompt": [0, 200_018]}).json()["prompt_tokens"] == 2
+
+
+@pytest.mark.parametrize("size", [(10**9, 10**9), (100_001, 1), (50_000, 50_000)], ids=["giga", "side", "pixels"])
+def test_impossible_image_sizes_are_refused(api, size):
+    error = error_of(api({"model": "gpt-4o", "messages": chat_with(image_size(*size))}), 400)
+    assert error["param"] == "width" and ("100,000" in error["message"] or "over the limit" in error["message"])
+
+
+def test_image_bytes_that_are_not_an_image_get_a_human_message(api):
+    part = {"type": "image_url", "image_url": {"url": data_url(b"\x00\x01hello")}}
+    message = error_of(api({"model": "gpt-4o", "messages": chat_with(part)}), 400)["message"]
+    assert "b'" not in message and "\\x" not in message and "PNG, JPEG, GIF or WEBP" in message
