@@ -294,8 +294,9 @@ def _add_warnings(report: DatasetReport, limit: int, remote_images: int) -> None
         examples = "1 valid example" if report.examples == 1 else f"{report.examples:,} valid examples"
         report.warnings.append(f"{examples}; fine-tuning needs at least {MIN_EXAMPLES}")
     if report.approximate_examples:
-        report.warnings.append(f"the token counts of {report.approximate_examples:,} examples are "
-                               f"{APPROXIMATE_RUNS_NOTE}")
+        n = report.approximate_examples
+        which = "1 example's token count is" if n == 1 else f"{n:,} examples' token counts are"
+        report.warnings.append(f"{which} {APPROXIMATE_RUNS_NOTE}")
     if report.truncated_examples:
         report.warnings.append(
             f"{report.truncated_examples} examples are over the {limit:,}-token limit per example and will be truncated"

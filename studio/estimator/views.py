@@ -11,7 +11,6 @@ from django_htmx.http import HttpResponseStopPolling
 from shared_rules.errors import EstimatorError
 from studio.accounts.access import viewer_required
 from studio.estimator import dataset_estimates, image_estimates, services, validations
-from studio.estimator.models import BackgroundValidation
 from studio.estimator.forms import (
     MAX_MESSAGES,
     ChatForm,
@@ -21,6 +20,7 @@ from studio.estimator.forms import (
     MessageFormSet,
     TextForm,
 )
+from studio.estimator.models import BackgroundValidation
 
 MODES = (("text", "Text"), ("chat", "Chat"), ("image", "Image"), ("cost", "Cost"), ("dataset", "Dataset"))
 STARTER_CHAT = [{"role": "system", "text": "You are a helpful assistant."}, {"role": "user", "text": ""}]

@@ -258,7 +258,8 @@ def test_json_nested_100000_levels_deep_is_a_400_not_a_crash(api):
 
 
 def test_json_nested_past_the_bound_but_within_the_interpreter_is_refused_too(api):
-    deep = {"model": "gpt-4o", "messages": [{"role": "user", "content": "x", "tool_calls": json.loads("[" * 70 + "]" * 70)}]}
+    calls = json.loads("[" * 70 + "]" * 70)
+    deep = {"model": "gpt-4o", "messages": [{"role": "user", "content": "x", "tool_calls": calls}]}
     assert "nested more than 64 levels" in error_of(api(deep), 400)["message"]
 
 

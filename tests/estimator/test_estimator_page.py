@@ -70,8 +70,19 @@ def test_a_tab_switch_by_htmx_returns_the_mode_panel_only(dev):
     assert "<title>Chat · Estimator · Studio</title>" in body
 
 
-def test_viewers_may_not_use_the_estimator(client_as, viewer_user):
-    assert client_as(viewer_user).get("/estimator/").status_code == 403
+def test_viewers_may_use_every_mode_of_the_estimator(client_as, viewer_user):
+    viewer = client_as(viewer_user)
+    for url in ("/estimator/", "/estimator/chat/", "/estimator/image/", "/estimator/cost/", "/estimator/dataset/"):
+        assert viewer.get(url).status_code == 200, url
+    body = viewer.post("/estimator/", {"model": "gpt-4o", "text": "hello world"}).content.decode()
+    assert '<span class="stat-value" id="token-count">2</span>' in body
+
+
+def test_viewers_read_the_prices_but_may_not_change_them(client_as, viewer_user):
+    viewer = client_as(viewer_user)
+    assert viewer.get("/estimator/prices/").status_code == 200
+    assert viewer.get("/estimator/prices/new/").status_code == 403
+    assert viewer.post("/estimator/prices/new/", {"model": "x"}).status_code == 403
 
 
 # --- Text ---
