@@ -289,22 +289,27 @@ def validate_training_jsonl(
     return report
 
 
+def _counted(n: int, one: str, many: str) -> str:
+    """ "1 example is", "2 examples are": the number with the words that agree with it."""
+    return f"1 {one}" if n == 1 else f"{n:,} {many}"
+
+
 def _add_warnings(report: DatasetReport, limit: int, remote_images: int) -> None:
     if report.examples < MIN_EXAMPLES:
-        examples = "1 valid example" if report.examples == 1 else f"{report.examples:,} valid examples"
+        examples = _counted(report.examples, "valid example", "valid examples")
         report.warnings.append(f"{examples}; fine-tuning needs at least {MIN_EXAMPLES}")
     if report.approximate_examples:
-        n = report.approximate_examples
-        which = "1 example's token count is" if n == 1 else f"{n:,} examples' token counts are"
+        which = _counted(report.approximate_examples, "example's token count is", "examples' token counts are")
         report.warnings.append(f"{which} {APPROXIMATE_RUNS_NOTE}")
     if report.truncated_examples:
-        report.warnings.append(
-            f"{report.truncated_examples} examples are over the {limit:,}-token limit per example and will be truncated"
-        )
+        which = _counted(report.truncated_examples, "example is", "examples are")
+        report.warnings.append(f"{which} over the {limit:,}-token limit per example and will be truncated")
     if remote_images:
+        which = _counted(remote_images, "image given by URL", "images given by URL")
         report.warnings.append(
-            f"{remote_images} images given by URL can't be fetched offline; each was counted at the most a "
+            f"{which} can't be fetched offline; each was counted at the most a "
             f"high-detail image can cost ({WORST_CASE_IMAGE_SIZE[0]} x {WORST_CASE_IMAGE_SIZE[1]})"
         )
     if report.errors_not_listed:
-        report.warnings.append(f"{report.errors_not_listed} more broken lines are not listed")
+        which = _counted(report.errors_not_listed, "more broken line is", "more broken lines are")
+        report.warnings.append(f"{which} not listed")

@@ -43,6 +43,14 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(file, initial) for file in files]
 
 
+def _values(choices: list) -> set[str]:
+    """Every value of grouped or flat <select> choices."""
+    values = set()
+    for value, label in choices:
+        values.update(v for v, _ in label) if isinstance(label, list | tuple) else values.add(value)
+    return values
+
+
 class EstimateForm(forms.Form):
     """A model picker that lists the known models and the site's deployments, which resolve to their model."""
 
@@ -50,7 +58,13 @@ class EstimateForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["model"].widget.choices = selectors.model_choices()
+        choices = selectors.model_choices()
+        typed = (self.data.get(self.add_prefix("model")) or "").strip() if self.is_bound else ""
+        if typed and typed not in _values(choices):
+            # A name the picker does not list (from a link, say) stays shown as typed, beside its error,
+            # instead of the select silently falling back to its first model.
+            choices = [("As typed", [(typed, typed)]), *choices]
+        self.fields["model"].widget.choices = choices
 
     def clean_model(self) -> str:
         try:

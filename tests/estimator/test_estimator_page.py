@@ -388,3 +388,26 @@ def test_a_model_without_a_training_price_says_so(dev):
             "training_file": jsonl(*[example(i) for i in range(10)])}
     body = dev.post("/estimator/dataset/", data, headers=hx("dataset")).content.decode()
     assert "No training price for o4-mini on GlobalStandard; an Admin can add one." in body
+
+
+# --- Wording and the cost mode's picker (issue 13) ---
+def test_an_unknown_model_in_cost_mode_stays_shown_as_typed_without_an_empty_result(dev):
+    body = dev.get("/estimator/cost/?model=llama-3&input_tokens=10").content.decode()
+    assert '<option value="llama-3" selected>llama-3</option>' in body
+    assert "unknown model &#x27;llama-3&#x27;" in body
+    assert 'class="result card"' not in body and 'id="cost-result"' in body  # the target stays for htmx
+
+
+def test_a_known_model_in_cost_mode_fills_the_card(dev):
+    body = dev.get("/estimator/cost/?model=gpt-4o").content.decode()
+    assert 'id="cost-result" class="result card"' in body and "As typed" not in body
+
+
+def test_one_example_is_said_in_the_singular_and_no_epochs_for_none(dev):
+    data = {"model": "gpt-4o-mini", "epochs": "auto", "deployment_type": "GlobalStandard",
+            "training_file": jsonl(example(1))}
+    body = dev.post("/estimator/dataset/", data, headers=hx("dataset")).content.decode()
+    assert "1 valid example; fine-tuning needs at least 10" in body and "1 valid examples" not in body
+    none = dev.post("/estimator/dataset/", {**data, "training_file": jsonl('{"oops"')},
+                    headers=hx("dataset")).content.decode()
+    assert "for 0 examples" not in none and "no valid example to train on" in none
