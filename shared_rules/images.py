@@ -1,11 +1,10 @@
-"""The image-input token rule (tiles of 512 px) and header-only image sizing."""
+"""Image-input tokens by each model's rule (tiles or patches, see image_rules.py) and header-only image sizing."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import io
-import math
 import re
 import struct
 import warnings
@@ -14,7 +13,9 @@ from typing import BinaryIO
 
 from PIL import GifImagePlugin, Image, JpegImagePlugin, PngImagePlugin, WebPImagePlugin
 
+from shared_rules import image_rules
 from shared_rules.errors import EstimatorError, ImageError, TooLarge
+from shared_rules.models import REGISTRY, ModelInfo
 
 # A bomb is an image whose header declares more than 1 gigapixel. We never decode pixels, so sizing a large
 # image costs nothing; the limit stops whatever later decodes it. 20000x20000 (0.4 GP) passes, 50000x50000 fails.
@@ -31,10 +32,12 @@ _PLUGINS = (PngImagePlugin.PngImageFile, JpegImagePlugin.JpegImageFile, GifImage
 _DATA_URL = re.compile(r"data:image/[\w.+-]+;base64,", re.IGNORECASE)
 
 LOW_DETAIL = "low"
-DETAILS = ("low", "high", "auto")
-MAX_SIDE = 2048
+DETAILS = ("low", "high", "auto", "original")  # original: gpt-5.4 and later only
+MAX_SIDE = image_rules.TILE_MAX_SIDE
 SHORT_SIDE = 768
-TILE = 512
+TILE = image_rules.TILE
+# A model the registry does not know is counted by gpt-4o's tiles, the rule most vision models share.
+DEFAULT_RULE = image_rules.GPT_4O_TILES
 
 
 @dataclass(frozen=True)
@@ -42,26 +45,23 @@ class ImageTokens:
     width: int
     height: int
     detail: str
-    resized: tuple[int, int]  # the size the tiles are cut from (the original size for low detail)
+    resized: tuple[int, int]  # the size the tiles or patches are cut from (the original size for low tiles)
     tiles: int
     tokens: int
+    rule: str = "tile"  # or "patch"
+    patches: int = 0
+    steps: image_rules.RuleSteps | None = None
 
 
-def _token_prices(model: str) -> tuple[int, int]:
-    """(base, per tile): gpt-4o-mini bills ~33x the tokens for the same dollars; others use gpt-4o's rule."""
-    return (2833, 5667) if "gpt-4o-mini" in model.lower() else (85, 170)
-
-
-def _scaled(width: int, height: int, target: int, side: int) -> tuple[int, int]:
-    # Integer floor like OpenAI's worked examples, never below 1 px for very thin images.
-    return max(1, width * target // side), max(1, height * target // side)
+def rule_for(model: str | ModelInfo) -> image_rules.ImageRule:
+    """The image rule a model counts by: its registry entry's, else gpt-4o's tiles."""
+    info = model if isinstance(model, ModelInfo) else REGISTRY.find(model)
+    return info.image_rule if info is not None and info.image_rule is not None else DEFAULT_RULE
 
 
 def fit_within_max_side(width: int, height: int) -> tuple[int, int]:
-    """The rule's first step for high detail: scale down to fit 2048 x 2048, keeping the aspect ratio."""
-    if max(width, height) > MAX_SIDE:
-        return _scaled(width, height, MAX_SIDE, max(width, height))
-    return width, height
+    """The tile rule's first step for high detail: scale down to fit 2048 x 2048, keeping the aspect ratio."""
+    return image_rules.fit_within(width, height, MAX_SIDE)
 
 
 def check_image_size(width: object, height: object) -> None:
@@ -79,19 +79,15 @@ def check_image_size(width: object, height: object) -> None:
         )
 
 
-def image_tokens(width: int, height: int, detail: str = "auto", model: str = "gpt-4o") -> ImageTokens:
-    """Tokens of one image input: low is a flat base; high and auto fit 2048, shrink the short side to 768, tile."""
+def image_tokens(width: int, height: int, detail: str = "auto", model: str | ModelInfo = "gpt-4o") -> ImageTokens:
+    """Tokens of one image input by the model's rule: tiles (gpt-4o, gpt-5, o-series) or patches (gpt-4.1-mini...)."""
     check_image_size(width, height)
     if detail not in DETAILS:
         raise EstimatorError(f"image detail must be one of {', '.join(DETAILS)}, got {detail!r}", param="detail")
-    base, per_tile = _token_prices(model)
-    if detail == LOW_DETAIL:
-        return ImageTokens(width, height, detail, (width, height), 0, base)
-    w, h = fit_within_max_side(width, height)
-    if min(w, h) > SHORT_SIDE:
-        w, h = _scaled(w, h, SHORT_SIDE, min(w, h))
-    tiles = math.ceil(w / TILE) * math.ceil(h / TILE)
-    return ImageTokens(width, height, detail, (w, h), tiles, base + per_tile * tiles)
+    rule = rule_for(model)
+    steps = image_rules.rule_steps(rule, width, height, detail)
+    return ImageTokens(width, height, detail, steps.resized, steps.tiles, steps.tokens, rule=rule.kind,
+                       patches=steps.patches, steps=steps)
 
 
 def read_image_size(data: bytes | BinaryIO) -> tuple[int, int, str]:

@@ -17,6 +17,8 @@ import tiktoken
 
 from shared_rules.errors import EstimatorError, UnknownModel
 from shared_rules.images import ImageTokens, decode_data_url, image_tokens, read_image_size
+from shared_rules.model_data import GPT_6_TOKENIZER
+from shared_rules.models import REGISTRY, ModelInfo, base_name
 
 _BLOB_URL = "https://openaipublic.blob.core.windows.net/encodings/{name}.tiktoken"
 # tiktoken checks these sha256 sums on load and re-downloads on mismatch, so a bad seed must never stay on disk.
@@ -26,13 +28,18 @@ _RANK_SHA256 = {
 }
 _PROJECT_ROOT = pathlib.Path(__file__).resolve().parents[2]
 
-# Model-name prefixes, matched as the whole name or followed by "-" (dated versions, -mini, -turbo...).
-_O200K = ("gpt-4o", "gpt-4o-mini", "gpt-4.1", "o1", "o3", "o4-mini")
-_CL100K = (
-    "gpt-4", "gpt-4-turbo", "gpt-4-32k", "gpt-35-turbo", "gpt-3.5-turbo", "gpt-35-turbo-instruct",
-    "text-embedding-ada-002", "text-embedding-3-small", "text-embedding-3-large", "babbage-002", "davinci-002",
+# tiktoken's own prefix table (tiktoken 0.14.0 model.py), for names the registry does not list: "gpt-5" has no dash,
+# so gpt-5.7-mini counts as o200k_base the day it ships. "gpt-6" is ours: its tokenizer is not published, and the
+# estimate says so rather than refusing a real model.
+_PREFIXES = (
+    ("o1-", "o200k_base"), ("o3-", "o200k_base"), ("o4-mini-", "o200k_base"), ("gpt-5", "o200k_base"),
+    ("gpt-4.5-", "o200k_base"), ("gpt-4.1-", "o200k_base"), ("gpt-4o-", "o200k_base"), ("chatgpt-4o-", "o200k_base"),
+    ("gpt-oss-", "o200k_base"), ("gpt-4-", "cl100k_base"), ("gpt-3.5-turbo-", "cl100k_base"),
+    ("gpt-35-turbo-", "cl100k_base"), ("gpt-6", "o200k_base"),
 )
-KNOWN_MODELS: tuple[str, ...] = _O200K + _CL100K
+UNPUBLISHED_PREFIXES = {"gpt-6": GPT_6_TOKENIZER}
+KNOWN_MODELS: tuple[str, ...] = tuple(m.name for m in REGISTRY.models if m.encoding)
+ModelRef = str | ModelInfo  # a name, or a registry entry (an Admin's model has no name the shipped table knows)
 
 # tiktoken splits text into pieces with a regex, then merges each piece's bytes pair by pair, which costs the square
 # of the piece's length: one letter repeated 10 MB long is one piece and took 8.5 s, and a long run of spaces overflows
@@ -105,20 +112,37 @@ def ensure_tiktoken_cache() -> pathlib.Path:
     return cache_dir
 
 
-def base_model_name(model: str) -> str:
+def base_model_name(model: ModelRef) -> str:
     """The base model of a fine-tune (`ft:<base>:org::id`, `<base>.ft-<id>`), lower-cased."""
-    name = model.strip().lower()
-    if name.startswith("ft:"):
-        name = name[3:].split(":", 1)[0]
-    return name.split(".ft-", 1)[0]
+    return base_name(model)
 
 
-def encoding_name_for_model(model: str) -> str:
-    base = base_model_name(model)
-    for prefixes, encoding in ((_O200K, "o200k_base"), (_CL100K, "cl100k_base")):
-        if any(base == p or base.startswith(p + "-") for p in prefixes):
+def model_info(model: ModelRef) -> ModelInfo | None:
+    """The registry entry of a name (or the entry itself), None for a name only tiktoken's prefixes know."""
+    return model if isinstance(model, ModelInfo) else REGISTRY.find(model)
+
+
+def encoding_name_for_model(model: ModelRef) -> str:
+    """The encoding a model counts with: its registry entry's, else tiktoken's prefix rule; else refused."""
+    info = model_info(model)
+    if info is not None:
+        if info.encoding is None:
+            raise EstimatorError(f"{info.name} takes no text to count ({info.kind} model)", param="model")
+        return info.encoding
+    base = base_name(model)
+    for prefix, encoding in _PREFIXES:
+        if base.startswith(prefix):
             return encoding
     raise UnknownModel(model, known=KNOWN_MODELS)
+
+
+def tokenizer_note(model: ModelRef) -> str | None:
+    """Why a model's count is approximate when its tokenizer is not published; None when it is exact."""
+    info = model_info(model)
+    if info is not None:
+        return info.tokenizer_note or None
+    base = base_name(model)
+    return next((note for prefix, note in UNPUBLISHED_PREFIXES.items() if base.startswith(prefix)), None)
 
 
 @cache
@@ -130,7 +154,7 @@ def get_encoding(name: str) -> tiktoken.Encoding:
     return tiktoken.get_encoding(name)
 
 
-def _encoding(model: str) -> tiktoken.Encoding:
+def _encoding(model: ModelRef) -> tiktoken.Encoding:
     return get_encoding(encoding_name_for_model(model))
 
 
@@ -197,17 +221,17 @@ def _count(enc: tiktoken.Encoding, text: str) -> tuple[int, bool]:
     return len(ids), approximate
 
 
-def count_text(text: str, model: str) -> TextCount:
+def count_text(text: str, model: ModelRef) -> TextCount:
     """Tokens of plain text, and whether the count is approximate."""
     tokens, approximate = _count(_encoding(model), text)
     return TextCount(tokens, approximate)
 
 
-def count_text_tokens(text: str, model: str) -> int:
+def count_text_tokens(text: str, model: ModelRef) -> int:
     return count_text(text, model).tokens
 
 
-def tokenize(text: str, model: str) -> list[tuple[int, str]]:
+def tokenize(text: str, model: ModelRef) -> list[tuple[int, str]]:
     """Each token's id and text, for a tokenizer view; a token that splits a character shows U+FFFD."""
     enc = _encoding(model)
     ids, _ = encode_bounded(enc, text)
@@ -241,7 +265,7 @@ class _Tally:
         self.approximate = self.approximate or approximate
 
 
-def _add_part(part: object, tally: _Tally, model: str, image_size: ImageSizer) -> ImageTokens | None:
+def _add_part(part: object, tally: _Tally, model: ModelRef, image_size: ImageSizer) -> ImageTokens | None:
     kind = part.get("type") if isinstance(part, dict) else None
     if kind == "text" and isinstance(part.get("text"), str):
         tally.add_text(part["text"])
@@ -258,7 +282,7 @@ def _add_part(part: object, tally: _Tally, model: str, image_size: ImageSizer) -
     )
 
 
-def count_chat_tokens(messages: list[dict], model: str, *, image_size: ImageSizer | None = None) -> ChatCount:
+def count_chat_tokens(messages: list[dict], model: ModelRef, *, image_size: ImageSizer | None = None) -> ChatCount:
     """Prompt tokens of a chat request by the cookbook rule: 3 per message, 1 per name, 3 to prime the reply.
 
     String fields count as text; content arrays count text parts and images; tool_calls and function_call
@@ -297,7 +321,7 @@ def check_token_ids(ids: list[int], enc: tiktoken.Encoding, *, param: str = "pro
             )
 
 
-def count_prompt(prompt: str | list[str] | list[int] | list[list[int]], model: str) -> TextCount:
+def count_prompt(prompt: str | list[str] | list[int] | list[list[int]], model: ModelRef) -> TextCount:
     """Legacy completions: tokens of the prompt, summed over a list; token-id arrays count their (checked) length."""
     tally = _Tally(_encoding(model))
     if isinstance(prompt, str):
@@ -315,5 +339,5 @@ def count_prompt(prompt: str | list[str] | list[int] | list[list[int]], model: s
     return TextCount(tally.tokens, tally.approximate)
 
 
-def count_prompt_tokens(prompt: str | list[str] | list[int] | list[list[int]], model: str) -> int:
+def count_prompt_tokens(prompt: str | list[str] | list[int] | list[list[int]], model: ModelRef) -> int:
     return count_prompt(prompt, model).tokens
