@@ -16,11 +16,13 @@ Answer (200):
   {"model", "deployment", "encoding", "prompt_tokens", "text_tokens", "image_tokens", "output_tokens",
    "images": [{"width", "height", "detail", "resized": [w, h], "tiles", "tokens"}], "deployment_type",
    "cost": {"input", "output", "total", "currency", "price_effective", "price_model", "input_per_1m",
-            "output_per_1m"} | null,
+            "output_per_1m", "price_source", "price_source_date"} | null,
    "cost_note": null | "no price for gpt-4.1 on GlobalStandard; an Admin can add one",
-   "approximate": false | true, "notes": ["approximate: ...", ...]}
+   "approximate": false | true, "notes": ["approximate: ...", ...],
+   "model_notes": ["gpt-4o is retired since 1 Oct 2026; ...", ...]}
 "approximate" is true when a figure is not exact (text with pathological runs, counted in pieces to bound the time;
-a model whose tokenizer is not published); "notes" says why, in words.
+a model whose tokenizer is not published); "notes" says why, in words. "model_notes" says what to know about the
+model: retired or deprecated (with the date and successor), or not in the registry (counted by tiktoken's prefixes).
 Money and prices are decimal STRINGS, exact, without exponent or trailing zeros ("0.00000015", "2.5"): a JSON
 float would round the Decimal figures. "price_effective" is the ISO date of the price row used.
 
@@ -134,6 +136,7 @@ def _answer(estimate: services.TokenEstimate) -> dict:
             "total": _money(priced.cost.total), "currency": priced.cost.currency,
             "price_effective": row.effective_from.isoformat(), "price_model": row.model,
             "input_per_1m": _money(row.input_per_1m), "output_per_1m": _money(row.output_per_1m),
+            "price_source": row.source, "price_source_date": row.source_date.isoformat() if row.source_date else None,
         }
     return {
         "model": estimate.model.name,
@@ -153,6 +156,7 @@ def _answer(estimate: services.TokenEstimate) -> dict:
         "cost_note": priced.note,
         "approximate": bool(estimate.notes),
         "notes": estimate.notes,
+        "model_notes": estimate.model_notes,
     }
 
 

@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from shared_rules.errors import EstimatorError
 from shared_rules.images import DETAILS
-from shared_rules.pricing import FINE_TUNABLE_MODELS
 from studio.estimator import image_estimates, selectors
 from studio.estimator.models import Price
 
@@ -54,7 +53,7 @@ def _values(choices: list) -> set[str]:
 class EstimateForm(forms.Form):
     """A model picker that lists the known models and the site's deployments, which resolve to their model."""
 
-    model = forms.CharField(initial="gpt-4o", widget=forms.Select)
+    model = forms.CharField(initial="gpt-5.4-mini", widget=forms.Select)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -189,12 +188,17 @@ class CostForm(EstimateForm):
 
 
 class DatasetForm(forms.Form):
-    model = forms.ChoiceField(choices=[(m, m) for m in FINE_TUNABLE_MODELS], initial="gpt-4o-mini",
-                              label="Base model")
+    model = forms.ChoiceField(initial="gpt-4.1-mini", label="Base model")
     epochs = forms.CharField(initial="auto", max_length=8,
                              help_text=f"auto, or a whole number from 1 to {MAX_EPOCHS}.")
-    deployment_type = forms.ChoiceField(label="Trained and hosted as", initial="GlobalStandard",
-                                        choices=[c for c in Price.DeploymentType.choices if "Standard" in c[0]])
+    deployment_type = forms.ChoiceField(
+        label="Trained and hosted as", initial="GlobalStandard",
+        choices=[c for c in Price.DeploymentType.choices if c[0] != Price.DeploymentType.BATCH],
+        help_text="Developer: half the Global training price, no hosting fee, deleted after 24 hours.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["model"].choices = selectors.fine_tunable_models()
     training_file = forms.FileField(widget=forms.ClearableFileInput(attrs={"accept": ".jsonl,application/jsonl"}),
                                     help_text="JSONL: one training example per line.")
 

@@ -67,8 +67,16 @@ class TokenEstimate:
 
     @property
     def notes(self) -> list[str]:
-        """Plain words on how far to trust the count."""
-        return [APPROXIMATE_RUNS_NOTE] if self.approximate else []
+        """Plain words on why the count is approximate, when it is: long runs, or an unpublished tokenizer."""
+        notes = [APPROXIMATE_RUNS_NOTE] if self.approximate else []
+        if self.model.tokenizer_note:
+            notes.append(self.model.tokenizer_note)
+        return notes
+
+    @property
+    def model_notes(self) -> list[str]:
+        """What to know about the model itself: retired or deprecated, or unknown to the registry."""
+        return [n for n in (self.model.lifecycle_note, self.model.registry_note) if n]
 
 
 @dataclass(frozen=True)
@@ -149,7 +157,7 @@ def estimate_text(text: str, model: str, *, output_tokens: int = 0,
                   deployment_type: str | None = None) -> TokenEstimate:
     """Tokens of plain text (an embeddings input, say): no chat overhead."""
     resolved = resolve_model(model)
-    counted = count_text(text, resolved.name)
+    counted = count_text(text, resolved.counts_with)
     return TokenEstimate(**_estimate(resolved, output_tokens, deployment_type, prompt_tokens=counted.tokens,
                                      text_tokens=counted.tokens, approximate=counted.approximate))
 
@@ -158,7 +166,7 @@ def estimate_prompt(prompt: str | list, model: str, *, output_tokens: int = 0,
                     deployment_type: str | None = None) -> TokenEstimate:
     """Tokens of a legacy completions prompt."""
     resolved = resolve_model(model)
-    counted = count_prompt(prompt, resolved.name)
+    counted = count_prompt(prompt, resolved.counts_with)
     return TokenEstimate(**_estimate(resolved, output_tokens, deployment_type, prompt_tokens=counted.tokens,
                                      text_tokens=counted.tokens, approximate=counted.approximate))
 
@@ -167,11 +175,11 @@ def estimate_chat(messages: list[dict], model: str, *, output_tokens: int = 0, d
                   image_size: ImageSizer | None = None) -> ChatEstimate:
     """Prompt tokens of a chat request, message by message, with the overhead the cookbook rule adds."""
     resolved = resolve_model(model)
-    total = count_chat_tokens(messages, resolved.name, image_size=image_size)
+    total = count_chat_tokens(messages, resolved.counts_with, image_size=image_size)
     per_message = []
     for message in messages:
         # Counting one message at a time is the same rule: the sum plus the reply priming is the total.
-        one = count_chat_tokens([message], resolved.name, image_size=image_size)
+        one = count_chat_tokens([message], resolved.counts_with, image_size=image_size)
         name = message.get("name") if isinstance(message.get("name"), str) else ""
         per_message.append(MessageCount(str(message.get("role", "")), name, one.prompt_tokens - REPLY_PRIMING_TOKENS,
                                         one.image_tokens))
@@ -187,7 +195,7 @@ def estimate_chat(messages: list[dict], model: str, *, output_tokens: int = 0, d
 
 def tokens_to_show(text: str, estimate: TokenEstimate, limit: int = TOKENS_SHOWN) -> TokenizedText:
     """The first `limit` tokens of an estimated text, to draw; tokenizing only a prefix keeps huge texts cheap."""
-    model, count = estimate.model.name, estimate.prompt_tokens
+    model, count = estimate.model.counts_with, estimate.prompt_tokens
     if count <= limit:
         return TokenizedText(count, tokenize(text, model))
     shown = tokenize(text[: limit * _CHARS_PER_SHOWN_TOKEN], model)

@@ -17,9 +17,9 @@ from studio.resources.models import Deployment, Resource
 
 URL = "/api/v1/estimate"
 ANSWER_KEYS = {"model", "deployment", "encoding", "prompt_tokens", "text_tokens", "image_tokens", "output_tokens",
-               "images", "deployment_type", "cost", "cost_note", "approximate", "notes"}
+               "images", "deployment_type", "cost", "cost_note", "approximate", "notes", "model_notes"}
 COST_KEYS = {"input", "output", "total", "currency", "price_effective", "price_model", "input_per_1m",
-             "output_per_1m"}
+             "output_per_1m", "price_source", "price_source_date"}
 
 
 def png_bytes(width, height):
