@@ -11,6 +11,7 @@ from django.core.validators import RegexValidator
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
+from shared_rules import image_generation
 from shared_rules.errors import EstimatorError
 from shared_rules.images import DETAILS
 from studio.estimator import image_estimates, selectors
@@ -177,9 +178,19 @@ class ImageForm(PricedEstimateForm):
 
 class CostForm(EstimateForm):
     input_tokens = forms.IntegerField(min_value=0, max_value=MAX_COUNT, initial=1000, label="Input tokens per request")
+    cached_input_tokens = forms.IntegerField(
+        min_value=0, max_value=MAX_COUNT, initial=0, required=False, label="Of which cached",
+        help_text="Input served from the prompt cache (GPT-4o and later; prompts of 1,024 tokens or more).")
     output_tokens = forms.IntegerField(min_value=0, max_value=MAX_COUNT, initial=500,
                                        label="Expected output tokens per request")
     requests_per_day = forms.IntegerField(min_value=0, max_value=MAX_COUNT, initial=1000, label="Requests per day")
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["cached_input_tokens"] = cleaned.get("cached_input_tokens") or 0
+        if cleaned.get("input_tokens") is not None and cleaned["cached_input_tokens"] > cleaned["input_tokens"]:
+            self.add_error("cached_input_tokens", "Cached tokens are part of the input: at most the input tokens.")
+        return cleaned
 
     @classmethod
     def defaults(cls) -> dict:
@@ -220,18 +231,27 @@ class DatasetForm(forms.Form):
 
 
 # --- The price table ---
-PRICE_FIELDS = ("input_per_1m", "output_per_1m", "cached_input_per_1m", "unit_price")
+PRICE_FIELDS = ("input_per_1m", "cached_input_per_1m", "output_per_1m", "cache_write_per_1m", "unit_price")
 # Which prices each kind is billed by (see pricing.PriceRow); the rest must stay empty so nothing is misread.
 PRICES_BY_KIND = {
-    "tokens": {"input_per_1m", "output_per_1m", "cached_input_per_1m"},
+    "tokens": {"input_per_1m", "output_per_1m", "cached_input_per_1m", "cache_write_per_1m"},
+    "image_tokens": {"input_per_1m", "output_per_1m", "cached_input_per_1m"},
+    "audio_tokens": {"input_per_1m", "output_per_1m"},
     "training_tokens": {"input_per_1m"},
     "characters": {"input_per_1m"},
     "image": {"unit_price"},
     "audio_seconds": {"unit_price"},
     "hosting_hour": {"unit_price"},
+    "training_hour": {"unit_price"},
 }
 REQUIRED_BY_KIND = {"image": {"unit_price", "size", "quality"}, "audio_seconds": {"unit_price"},
-                    "hosting_hour": {"unit_price"}}
+                    "hosting_hour": {"unit_price"}, "training_hour": {"unit_price"},
+                    "audio_tokens": set(), "image_tokens": {"output_per_1m"}}
+
+
+def fields_for_kind(kind: str) -> tuple[str, ...]:
+    """The price fields a row of this kind shows, in the table's order."""
+    return tuple(name for name in PRICE_FIELDS if name in PRICES_BY_KIND.get(kind, ()))
 
 
 def _plain(value: Decimal | None) -> str | None:
@@ -256,10 +276,30 @@ def _check_prices(form: forms.Form, kind: str | None, cleaned: dict, *, image_fi
         elif name not in allowed and name not in ("size", "quality") and not empty:
             uses = ", ".join(_lower_first(form.fields[n].label) for n in PRICE_FIELDS if n in allowed)
             form.add_error(name, f"Leave this empty: a {kind.replace('_', ' ')} price uses {uses}.")
+    if kind in ("audio_tokens",) and all(cleaned.get(n) in (None, "") for n in allowed):
+        form.add_error("input_per_1m", "An audio tokens price needs an input or an output price.")
     if image_fields and kind != "image":
         for name in ("size", "quality"):
             if cleaned.get(name):
                 form.add_error(name, "Only generated-image prices have a size and quality.")
+
+
+def _check_image_options(form: forms.Form, cleaned: dict) -> None:
+    """A generated-image price's size and quality must be ones its model makes."""
+    model, size, quality = cleaned.get("model"), cleaned.get("size"), cleaned.get("quality")
+    if cleaned.get("kind") != "image" or not model or not size or not quality:
+        return
+    try:
+        image_generation.check_size_and_quality(model, size.strip().lower(), quality.strip().lower())
+    except EstimatorError as e:
+        form.add_error(e.param if e.param in form.fields else "model", str(e))
+    else:
+        cleaned["size"], cleaned["quality"] = size.strip().lower(), quality.strip().lower()
+
+
+def _check_tier(form: forms.Form, kind: str | None, cleaned: dict) -> None:
+    if cleaned.get("tier") and kind != "tokens":
+        form.add_error("tier", "Only token prices have a long-context or priority rate.")
 
 
 class PriceForm(forms.ModelForm):
@@ -267,12 +307,20 @@ class PriceForm(forms.ModelForm):
 
     class Meta:
         model = Price
-        fields = ("model", "kind", "deployment_type", *PRICE_FIELDS, "size", "quality", "currency", "effective_from")
-        widgets = {"effective_from": forms.DateInput(attrs={"type": "date"})}
+        fields = ("model", "kind", "deployment_type", "tier", *PRICE_FIELDS, "size", "quality", "currency",
+                  "effective_from", "source", "source_date")
+        widgets = {"effective_from": forms.DateInput(attrs={"type": "date"}),
+                   "source_date": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source"].required = True
 
     def clean(self):
         cleaned = super().clean()
         _check_prices(self, cleaned.get("kind"), cleaned)
+        _check_image_options(self, cleaned)
+        _check_tier(self, cleaned.get("kind"), cleaned)
         return cleaned
 
 
@@ -282,12 +330,13 @@ class PriceChangeForm(forms.Form):
     def __init__(self, *args, price: Price, **kwargs):
         kwargs.setdefault("initial", {
             **{name: _plain(getattr(price, name)) for name in PRICE_FIELDS}, "currency": price.currency,
-            "effective_from": timezone.localdate(),
+            "effective_from": timezone.localdate(), "source": price.source, "source_date": price.source_date,
         })
         super().__init__(*args, **kwargs)
         self.price = price
-        self.fields.update(forms.fields_for_model(Price, fields=(*PRICE_FIELDS, "currency", "effective_from"),
-                                                  widgets=PriceForm.Meta.widgets))
+        names = (*fields_for_kind(price.kind), "currency", "effective_from", "source", "source_date")
+        self.fields.update(forms.fields_for_model(Price, fields=names, widgets=PriceForm.Meta.widgets))
+        self.fields["source"].required = True
         self.fields["effective_from"].help_text = (
             f"From when these figures apply. The current row stays as history; keep its own date "
             f"({price.effective_from:%Y-%m-%d}) only to correct a mistake in it."
@@ -304,11 +353,19 @@ class PriceChangeForm(forms.Form):
         return cleaned
 
     def values(self) -> dict:
-        return {name: self.cleaned_data[name] for name in (*PRICE_FIELDS, "currency")}
+        names = (*fields_for_kind(self.price.kind), "currency", "source", "source_date")
+        return {name: self.cleaned_data[name] for name in names}
 
 
 class PriceFilterForm(forms.Form):
-    q = forms.CharField(required=False, label="Model", widget=forms.TextInput(attrs={"placeholder": "gpt-4o"}))
+    q = forms.CharField(required=False, label="Model", max_length=100,
+                        widget=forms.TextInput(attrs={"placeholder": "gpt-5.4"}))
+    family = forms.ChoiceField(required=False, label="Family")
     kind = forms.ChoiceField(required=False, choices=[("", "Any kind"), *Price.Kind.choices])
     deployment_type = forms.ChoiceField(required=False, choices=[("", "Any type"), *Price.DeploymentType.choices])
     history = forms.BooleanField(required=False, label="Show superseded prices")
+    page = forms.IntegerField(required=False, min_value=1, max_value=10**6, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["family"].choices = [("", "Any family"), *[(f, f) for f in selectors.price_families()]]

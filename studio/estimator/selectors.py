@@ -193,8 +193,23 @@ def fine_tunable_models(on_date: date | None = None) -> list:
 KINDS_ALL = ("chat", "responses", "embeddings", "completions", "image", "transcription", "speech")
 
 
-def price_table(*, q: str = "", kind: str = "", deployment_type: str = "", history: bool = False,
-                on_date: date | None = None) -> list[tuple[Price, str]]:
+OTHER_FAMILY = "other"
+
+
+def family_of(model: str, registry: Registry | None = None) -> str:
+    """A price row's model family, from the registry (rows name models or their dated versions)."""
+    info = (registry or REGISTRY).find(model)
+    return info.family if info else OTHER_FAMILY
+
+
+def price_families() -> list[str]:
+    """The families the price table can be filtered by, in registry order."""
+    families = list(dict.fromkeys(m.family for m in model_registry().models))
+    return [*families, OTHER_FAMILY]
+
+
+def price_table(*, q: str = "", family: str = "", kind: str = "", deployment_type: str = "", history: bool = False,
+                on_date: date | None = None, **_ignored) -> list[tuple[Price, str]]:
     """Price rows with their status on the day: current, scheduled (starts later) or superseded (history)."""
     on_date = on_date or timezone.localdate()
     prices = Price.objects.select_related("created_by")
@@ -205,8 +220,11 @@ def price_table(*, q: str = "", kind: str = "", deployment_type: str = "", histo
     if deployment_type:
         prices = prices.filter(deployment_type=deployment_type)
     current = current_price_ids(on_date)
+    registry = model_registry() if family else None
     rows = []
     for price in prices:
+        if family and family_of(price.model, registry) != family:
+            continue
         status = "scheduled" if price.effective_from > on_date else "current" if price.pk in current else "superseded"
         if history or status != "superseded":
             rows.append((price, status))

@@ -115,6 +115,9 @@ class ProjectionRow:
     priced: Priced
     per_day: Decimal | None = None
     per_month: Decimal | None = None
+    tier: str = ""  # "", "long_context" or "priority": which rate the row bills at
+    workings: list[str] = field(default_factory=list)  # how the cost per request was reached, line by line
+    tier_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,11 @@ class Projection:
     requests_per_day: int
     rows: list[ProjectionRow]
     days: int = DAYS_PER_MONTH
+    cached_input_tokens: int = 0
+
+    @property
+    def long_context(self) -> bool:
+        return self.input_tokens > pricing.LONG_CONTEXT_TOKENS
 
 
 def deployment_type_for(model: ResolvedModel, requested: str | None) -> str:
@@ -206,21 +214,71 @@ def tokens_to_show(text: str, estimate: TokenEstimate, limit: int = TOKENS_SHOWN
     return TokenizedText(count, shown[:limit])
 
 
+def _money(value: Decimal, currency: str) -> str:
+    from studio.estimator.templatetags.estimator_format import money
+
+    return money(value, currency)
+
+
+def token_workings(input_tokens: int, output_tokens: int, cached_input_tokens: int, row: pricing.PriceRow,
+                   cost: pricing.Cost) -> list[str]:
+    """The cost per request, term by term, as the page shows it: tokens x price per 1M."""
+    lines = []
+    uncached = input_tokens - cached_input_tokens
+    cached_price = row.cached_input_per_1m if row.cached_input_per_1m is not None else row.input_per_1m
+    if uncached:
+        lines.append(f"{uncached:,} input × {_money(row.input_per_1m, row.currency)}")
+    if cached_input_tokens:
+        lines.append(f"{cached_input_tokens:,} cached input × {_money(cached_price, row.currency)}"
+                     + ("" if row.cached_input_per_1m is not None else " (no cached price: the input price)"))
+    if output_tokens:
+        lines.append(f"{output_tokens:,} output × {_money(row.output_per_1m, row.currency)}")
+    return [" + ".join(lines) + f" per 1M = {_money(cost.total, cost.currency)}"] if lines else []
+
+
+def _projection_row(resolved: ResolvedModel, deployment_type: str, tier: str, book: PriceBook, *, input_tokens: int,
+                    output_tokens: int, cached_input_tokens: int, requests_per_day: int, days: int,
+                    tier_note: str | None = None) -> ProjectionRow:
+    quote = book.quote(resolved.name, deployment_type, tier=tier)
+    priced = cost_by(quote, lambda row: pricing.token_cost(input_tokens, output_tokens, row,
+                                                           cached_input_tokens=cached_input_tokens))
+    if priced.cost is None:
+        return ProjectionRow(deployment_type, priced, tier=tier, tier_note=tier_note)
+    per_day = pricing.monthly_projection(priced.cost.total, requests_per_day, days=1)
+    per_month = pricing.monthly_projection(priced.cost.total, requests_per_day, days=days)
+    workings = token_workings(input_tokens, output_tokens, cached_input_tokens, quote.row, priced.cost)
+    return ProjectionRow(deployment_type, priced, per_day, per_month, tier, workings, tier_note)
+
+
 def project_cost(model: str, *, input_tokens: int, output_tokens: int, requests_per_day: int,
-                 days: int = DAYS_PER_MONTH) -> Projection:
-    """Cost per request, day and month on every deployment type, each with the price row it used."""
+                 cached_input_tokens: int = 0, days: int = DAYS_PER_MONTH) -> Projection:
+    """Cost per request, day and month on every deployment type, each with the price row it used and the workings.
+
+    Input over LONG_CONTEXT_TOKENS bills at the long-context rate where the table has one (gpt-5.4 and later);
+    a priority-processing row, where one exists, is shown as one more row.
+    """
     resolved = resolve_model(model)
     book = price_book()
+    counts = {"input_tokens": input_tokens, "output_tokens": output_tokens, "cached_input_tokens": cached_input_tokens,
+              "requests_per_day": requests_per_day, "days": days}
+    long_context = input_tokens > pricing.LONG_CONTEXT_TOKENS
     rows = []
     for deployment_type in DEPLOYMENT_TYPES:
-        priced = price_tokens(resolved, input_tokens, output_tokens, deployment_type, book)
-        if priced.cost is None:
-            rows.append(ProjectionRow(deployment_type, priced))
-            continue
-        per_day = pricing.monthly_projection(priced.cost.total, requests_per_day, days=1)
-        per_month = pricing.monthly_projection(priced.cost.total, requests_per_day, days=days)
-        rows.append(ProjectionRow(deployment_type, priced, per_day, per_month))
-    return Projection(resolved, input_tokens, output_tokens, requests_per_day, rows, days)
+        if deployment_type == Price.DeploymentType.DEVELOPER:
+            continue  # fine-tuned deployments only: their tokens bill at Global Standard rates
+        tier, note = "", None
+        if long_context:
+            if book.quote(resolved.name, deployment_type, tier="long_context").row is not None:
+                tier = "long_context"
+                note = f"input over {pricing.LONG_CONTEXT_TOKENS:,} tokens: the long-context rate"
+            else:
+                note = (f"input over {pricing.LONG_CONTEXT_TOKENS:,} tokens, but the table has no long-context rate "
+                        f"for {resolved.name} on {deployment_type}: priced at the standard rate")
+        rows.append(_projection_row(resolved, deployment_type, tier, book, tier_note=note, **counts))
+    if book.quote(resolved.name, DEFAULT_DEPLOYMENT_TYPE, tier="priority").row is not None:
+        rows.append(_projection_row(resolved, DEFAULT_DEPLOYMENT_TYPE, "priority", book,
+                                    tier_note="priority processing", **counts))
+    return Projection(resolved, input_tokens, output_tokens, requests_per_day, rows, days, cached_input_tokens)
 
 
 @transaction.atomic

@@ -69,7 +69,9 @@ def test_a_text_answer_has_every_field_and_exact_decimal_costs(api):
     assert answer["deployment_type"] == "GlobalStandard" and answer["cost_note"] is None
     assert answer["cost"] == {
         "input": "0.000005", "output": "0.001", "total": "0.001005", "currency": "USD",
-        "price_effective": "2026-11-01", "price_model": "gpt-4o", "input_per_1m": "2.5", "output_per_1m": "10",
+        "price_effective": "2026-11-30", "price_model": "gpt-4o", "input_per_1m": "2.5", "output_per_1m": "10",
+        "price_source": "AZR: Azure Retail Prices API (azure-genai-prices 0.2.0 snapshot)",
+        "price_source_date": "2026-08-11",
     }
 
 
@@ -146,7 +148,8 @@ def test_a_deployment_name_resolves_to_its_model_version_and_type(api, db):
     answer = api({"model": "chat-prod", "text": "hello world"}).json()
     assert (answer["model"], answer["deployment"], answer["deployment_type"]) == (
         "gpt-4o-2024-05-13", "chat-prod", "Standard")
-    assert (answer["cost"]["price_model"], answer["cost"]["input_per_1m"]) == ("gpt-4o-2024-05-13", "5")
+    # Standard is the regional meter (East US 2), 10 % over Global's $5: never a copy of Global.
+    assert (answer["cost"]["price_model"], answer["cost"]["input_per_1m"]) == ("gpt-4o-2024-05-13", "5.5")
 
 
 def test_the_price_table_in_the_database_is_what_prices(api, admin_user):
@@ -159,10 +162,42 @@ def test_the_price_table_in_the_database_is_what_prices(api, admin_user):
 
 
 def test_no_price_says_so_instead_of_zero(api):
-    answer = api({"model": "gpt-4.1", "text": "hello"}).json()
+    answer = api({"model": "gpt-5.3-codex", "text": "hello"}).json()
     assert answer["cost"] is None
-    assert answer["cost_note"] == "no price for gpt-4.1 on GlobalStandard; an Admin can add one"
+    assert answer["cost_note"] == ("no price for gpt-5.3-codex: not published (no Azure meter in the reference); "
+                                   "an Admin can add one")
     assert answer["prompt_tokens"] == 1
+
+
+def test_an_unpriced_deployment_type_says_which(api):
+    answer = api({"model": "gpt-5.4", "text": "hello", "deployment_type": "Standard"}).json()
+    assert answer["cost"] is None  # no regional meter exists for any gpt-5.x model
+    assert answer["cost_note"] == "no price for gpt-5.4 on Standard; an Admin can add one"
+
+
+@pytest.mark.parametrize("model", ["gpt-5", "gpt-5.4-mini", "gpt-5.4-mini-2026-03-17", "gpt-5.6-terra", "o3",
+                                   "gpt-4.1-nano", "gpt-6-sol"])
+def test_the_new_model_names_are_counted_and_priced(api, model):
+    answer = api({"model": model, "text": "hello world", "max_output_tokens": 10}).json()
+    assert (answer["encoding"], answer["prompt_tokens"]) == ("o200k_base", 2)
+    assert answer["cost"] is not None and answer["cost"]["price_source"]
+
+
+def test_gpt_6_says_its_count_is_approximate(api):
+    answer = api({"model": "gpt-6-astra", "text": "hello world"}).json()
+    assert answer["approximate"] is True and "tokenizer is not published" in answer["notes"][0]
+
+
+def test_a_retired_model_is_still_estimated_and_says_so(api):
+    answer = api({"model": "gpt-4o-mini", "text": "hello"}).json()
+    assert answer["prompt_tokens"] == 1
+    assert answer["model_notes"] == ["gpt-4o-mini is retired since 1 Oct 2026; requests to its deployments fail; "
+                                     "its successor is gpt-4.1-mini"]
+
+
+def test_a_name_only_tiktoken_knows_is_counted_and_said_to_be_unregistered(api):
+    answer = api({"model": "gpt-5.9-mini", "text": "hello"}).json()
+    assert answer["prompt_tokens"] == 1 and "not in the model registry" in answer["model_notes"][0]
 
 
 # --- Bad input ---
