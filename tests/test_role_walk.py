@@ -50,12 +50,14 @@ def test_the_walk_sees_the_site():
 
 
 # What each role may do on the estimator, stated here so a changed mark fails a test (README, roles table): it
-# changes nothing stored, so Viewers use every mode; only the price table's edits need an Admin.
+# changes nothing stored, so Viewers use every mode; only the price table's and the model registry's edits need an
+# Admin. The JSON API keeps the Developer mark (api_developer: a bearer token is issued to Developers).
 ESTIMATOR_LEVELS = {
     "estimator/": "viewer", "estimator/chat/": "viewer", "estimator/chat/message/": "viewer",
     "estimator/image/": "viewer", "estimator/cost/": "viewer", "estimator/dataset/": "viewer",
     "estimator/dataset/checks/<uuid:validation_id>/": "viewer", "estimator/prices/": "viewer",
     "estimator/prices/new/": "admin", "estimator/prices/<int:price_id>/edit/": "admin",
+    "estimator/models/": "viewer", "estimator/models/new/": "admin", "estimator/models/<int:model_id>/edit/": "admin",
     "api/v1/estimate": "api_developer",
 }
 

@@ -15,7 +15,7 @@ from shared_rules import image_generation
 from shared_rules.errors import EstimatorError
 from shared_rules.images import DETAILS
 from studio.estimator import image_estimates, selectors
-from studio.estimator.models import Price
+from studio.estimator.models import CustomModel, Price
 
 ROLES = ("system", "user", "assistant", "tool")
 MAX_MESSAGES = 100
@@ -369,3 +369,47 @@ class PriceFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["family"].choices = [("", "Any family"), *[(f, f) for f in selectors.price_families()]]
+
+
+class CustomModelForm(forms.ModelForm):
+    """A model an Admin adds: the same fields, and the same checks, as the models Studio ships with."""
+
+    class Meta:
+        model = CustomModel
+        fields = ("name", "family", "kind", "encoding", "tokenizer_published", "context", "max_output", "image_rule",
+                  "tile_base", "tile_tokens", "patch_multiplier", "patch_budget", "status", "retires_on", "successor",
+                  "source")
+        widgets = {"retires_on": forms.DateInput(attrs={"type": "date"})}
+
+    def clean_name(self) -> str:
+        return self.cleaned_data["name"].strip().lower()
+
+    def clean_family(self) -> str:
+        family = self.cleaned_data["family"].strip().lower()
+        if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", family):
+            raise forms.ValidationError("Lower-case letters, digits, dots and dashes, such as gpt-5 or o-series.")
+        return family
+
+    def clean(self):
+        cleaned = super().clean()
+        context, max_output = cleaned.get("context"), cleaned.get("max_output")
+        if context and max_output and max_output > context:
+            self.add_error("max_output", "The maximum output is part of the context window: at most the context.")
+        rule = cleaned.get("image_rule")
+        needs = {"tile": ("tile_base", "tile_tokens"), "patch": ("patch_multiplier", "patch_budget")}
+        for kind, names in needs.items():
+            for name in names:
+                value = cleaned.get(name)
+                if kind == rule and value in (None, "") and name not in self.errors:
+                    self.add_error(name, f"The {kind} rule needs this.")
+                elif kind != rule and value not in (None, ""):
+                    self.add_error(name, f"Leave this empty: it belongs to the {kind} rule.")
+        if cleaned.get("tile_base") == 0 or cleaned.get("tile_tokens") == 0:
+            self.add_error("tile_tokens", "Tile constants are whole numbers of tokens above 0.")
+        if cleaned.get("status") == CustomModel.Status.RETIRED and not cleaned.get("retires_on"):
+            self.add_error("retires_on", "A retired model needs its retirement date.")
+        successor = (cleaned.get("successor") or "").strip().lower()
+        if successor and successor == cleaned.get("name"):
+            self.add_error("successor", "A model cannot succeed itself.")
+        cleaned["successor"] = successor
+        return cleaned

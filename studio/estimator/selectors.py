@@ -229,3 +229,15 @@ def price_table(*, q: str = "", family: str = "", kind: str = "", deployment_typ
         if history or status != "superseded":
             rows.append((price, status))
     return rows
+
+
+def priced_models(on_date: date | None = None) -> set[str]:
+    """Names of the registry models that some current price row prices (any kind, any deployment type)."""
+    on_date = on_date or timezone.localdate()
+    rows = [price.as_row() for price in Price.objects.filter(effective_from__lte=on_date)]
+    names = set()
+    for model in model_registry().models:
+        if any(pricing.match_price([row], model.name, row.deployment_type, on_date, kind=row.kind, size=row.size,
+                                   quality=row.quality, tier=row.tier) for row in rows):
+            names.add(model.name)
+    return names

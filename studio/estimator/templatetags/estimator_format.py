@@ -48,3 +48,8 @@ def price_figures(price) -> str:
         if value is not None:
             parts.append(f"{money(value, price.currency)} {_PRICE_WORDS[name]}".rstrip())
     return f"{' · '.join(parts)} {_UNITS.get(price.kind, '')}".strip() if parts else "—"
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if hasattr(mapping, "get") else None
