@@ -9,6 +9,7 @@ from typing import BinaryIO
 
 from shared_rules import datasets, pricing
 from shared_rules.json_input import loads_bounded
+from shared_rules.models import REGISTRY
 from studio.estimator.selectors import price_book
 from studio.estimator.services import DAYS_PER_MONTH, Priced, cost_by
 
@@ -34,6 +35,7 @@ class DatasetEstimate:
     hosting: Priced  # one hour of a deployed fine-tune
     hosting_month: Decimal | None = None
     previews: list[Preview] = field(default_factory=list)
+    training_hourly: Priced | None = None  # reinforcement fine-tuning bills hours of training, not tokens
 
     @property
     def histogram(self) -> list[tuple[int, int, int]]:
@@ -89,12 +91,16 @@ def price_dataset(report: datasets.DatasetReport, model: str, *, epochs: int | N
     book = price_book()
     training = cost_by(book.quote(model, deployment_type, "training_tokens"),
                        lambda row: pricing.training_cost(billed, row))
+    hourly = None
+    info = REGISTRY.find(model)
+    if info and info.fine_tuning and "reinforcement" in info.fine_tuning.methods:
+        hourly = cost_by(book.quote(model, deployment_type, "training_hour"), lambda row: pricing.hosting_cost(1, row))
     hosting_quote = book.quote(model, deployment_type, "hosting_hour")
     hosting = cost_by(hosting_quote, lambda row: pricing.hosting_cost(1, row))
     hosting_month = pricing.hosting_cost(HOURS_PER_MONTH, hosting_quote.row).total if hosting.cost else None
     return DatasetEstimate(
         model=model, report=report, epochs=chosen, epochs_auto=epochs is None, billed_tokens=billed,
-        training=training, hosting=hosting, hosting_month=hosting_month, previews=previews,
+        training=training, hosting=hosting, hosting_month=hosting_month, previews=previews, training_hourly=hourly,
     )
 
 

@@ -386,10 +386,10 @@ def test_bad_epochs_keep_the_form_and_say_what_to_write(dev):
 
 
 def test_a_model_without_a_training_price_says_so(dev):
-    data = {"model": "o4-mini", "epochs": "1", "deployment_type": "GlobalStandard",
-            "training_file": jsonl(*[example(i) for i in range(10)])}
+    data = {"model": "babbage-002", "epochs": "1", "deployment_type": "Standard",
+            "training_file": jsonl(*[json.dumps({"prompt": f"q{i}", "completion": f"a{i}"}) for i in range(10)])}
     body = dev.post("/estimator/dataset/", data, headers=hx("dataset")).content.decode()
-    assert "No training price for o4-mini on GlobalStandard; an Admin can add one." in body
+    assert "No training price for babbage-002 on Standard; an Admin can add one." in body
 
 
 # --- Wording and the cost mode's picker (issue 13) ---
@@ -472,3 +472,27 @@ def test_the_image_page_shows_a_disputed_multiplier_beside_the_figure(dev):
     body = dev.post("/estimator/image/", {"model": "gpt-5-mini", "detail": "high", "sizes": "1024x1024"}
                     ).content.decode()
     assert "1,024 × 1.62 = <strong>1,659</strong>" in body and "disputed: 1.2 measured by users" in body
+
+
+# --- Dataset mode's prices (issue 14) ---
+def test_dataset_mode_shows_which_training_price_it_used(dev):
+    data = {"model": "gpt-4.1", "epochs": "1", "deployment_type": "GlobalStandard",
+            "training_file": jsonl(*[example(i) for i in range(10)])}
+    body = dev.post("/estimator/dataset/", data, headers=hx("dataset")).content.decode()
+    assert re.search(r"Training priced with <a [^>]+>gpt-4.1</a> on GlobalStandard, the price from .*?:\s*"
+                     r"\$25.00 per 1M training tokens", body, re.S)
+    assert "Source: AZR: Azure Retail Prices API" in body
+
+
+def test_developer_training_is_half_the_global_price_without_hosting(dev):
+    data = {"model": "gpt-4.1-mini", "epochs": "1", "deployment_type": "Developer",
+            "training_file": jsonl(*[example(i) for i in range(10)])}
+    body = dev.post("/estimator/dataset/", data, headers=hx("dataset")).content.decode()
+    assert "$2.50 per 1M training tokens" in body and "$0.00 per hour" in body
+
+
+def test_reinforcement_fine_tuning_is_priced_per_hour(dev):
+    data = {"model": "o4-mini", "epochs": "1", "deployment_type": "GlobalStandard",
+            "training_file": jsonl(*[example(i) for i in range(10)])}
+    body = dev.post("/estimator/dataset/", data, headers=hx("dataset")).content.decode()
+    assert "billed per hour of training" in body and "$100.00 per hour of training" in body
