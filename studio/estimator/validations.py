@@ -8,6 +8,7 @@ import uuid
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from shared_rules.errors import EstimatorError
 from studio.estimator import dataset_estimates, uploads
@@ -24,10 +25,22 @@ def start_dataset_validation(upload, owner, *, model: str, epochs: int | None,
         owner=owner, file_name=upload.name[:255], file_path=str(path), file_size=upload.size,
         options={"model": model, "epochs": epochs, "deployment_type": deployment_type},
     )
+    transaction.on_commit(lambda: _enqueue(validation))
+    return validation
+
+
+def _enqueue(validation: BackgroundValidation) -> None:
     from studio.estimator.tasks import validate_dataset  # the task module imports this one
 
-    validate_dataset.delay_on_commit(str(validation.pk))
-    return validation
+    try:
+        validate_dataset.delay(str(validation.pk))
+    except OperationalError:  # the broker (Redis) is unreachable: say so on the page rather than wait forever
+        BackgroundValidation.objects.filter(pk=validation.pk).update(
+            status=BackgroundValidation.Status.FAILED, finished_at=timezone.now(),
+            error="the background queue (Redis) cannot be reached: the check was not started; try again when "
+                  "Studio's worker is running")
+        uploads.remove_upload(validation.file_path)
+        validation.refresh_from_db()
 
 
 def _claim(validation_id: uuid.UUID | str) -> BackgroundValidation | None:

@@ -124,8 +124,9 @@ def test_the_dataset_rule_lists_any_line_it_cannot_count(lines):
 
 @PROPERTY
 @given(fields=st.dictionaries(
-    st.sampled_from(["model", "kind", "deployment_type", "input_per_1m", "output_per_1m", "cached_input_per_1m",
-                     "unit_price", "size", "quality", "currency", "effective_from", "source"]),
+    st.sampled_from(["model", "kind", "deployment_type", "tier", "input_per_1m", "output_per_1m", "cached_input_per_1m",
+                     "cache_write_per_1m", "unit_price", "size", "quality", "currency", "effective_from", "source",
+                     "source_date"]),
     FORM_TEXT | st.decimals(allow_nan=False, allow_infinity=False).map(str) | st.dates().map(str), max_size=12))
 def test_the_price_form_takes_any_values(client_as, admin_user, fields):
     assert_handled(client_as(admin_user).post("/estimator/prices/new/", fields))
@@ -136,3 +137,14 @@ def test_the_price_form_takes_any_values(client_as, admin_user, fields):
                              FORM_TEXT, max_size=6))
 def test_the_price_table_takes_any_filter(dev, query):
     assert_handled(dev.get("/estimator/prices/", query))
+
+
+@PROPERTY
+@given(fields=st.dictionaries(
+    st.sampled_from(["name", "family", "kind", "encoding", "tokenizer_published", "context", "max_output", "image_rule",
+                     "tile_base", "tile_tokens", "patch_multiplier", "patch_budget", "status", "retires_on",
+                     "successor", "source"]),
+    FORM_TEXT | st.integers(min_value=-(10**12), max_value=10**12).map(str) | st.sampled_from(
+        ["tile", "patch", "o200k_base", "ga", "retired", "chat", "1.5", "2026-12-01"]), max_size=16))
+def test_the_model_form_takes_any_values(client_as, admin_user, fields):
+    assert_handled(client_as(admin_user).post("/estimator/models/new/", fields))
