@@ -50,3 +50,20 @@ def output_tokens(model: str, size: str, quality: str) -> int:
     if not any(name == m or name.startswith(m + "-2") for m in TOKEN_TABLE_MODELS):
         raise EstimatorError(f"{model}'s output tokens per image are not published (calculator only)", param="model")
     return OUTPUT_TOKENS[(quality, size)]
+
+
+def generation_cost(model: str, size: str, quality: str, images: int, rows, deployment_type: str, on_date):
+    """The cost of `images` generated images: dall-e-3 per image by size and quality; GPT Image models by their
+    output tokens per image times the image-output price. Returns (Cost, PriceRow), or raises when there is no price."""
+    from shared_rules.pricing import image_generation_cost, match_price, token_cost
+
+    check_size_and_quality(model, size, quality)
+    if base_name(model).startswith("dall-e-3"):
+        row = match_price(rows, model, deployment_type, on_date, kind="image", size=size, quality=quality)
+        if row is None:
+            raise EstimatorError(f"no {size} {quality} price for {model} on {deployment_type}", param="model")
+        return image_generation_cost(images, row), row
+    row = match_price(rows, model, deployment_type, on_date, kind="image_tokens")
+    if row is None:
+        raise EstimatorError(f"no image-token price for {model} on {deployment_type}", param="model")
+    return token_cost(0, output_tokens(model, size, quality) * images, row), row

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from shared_rules.errors import EstimatorError
-from shared_rules.image_generation import check_size_and_quality, output_tokens
+from shared_rules.image_generation import check_size_and_quality, generation_cost, output_tokens
 from shared_rules.price_seed import SEED_PRICES_2026
 from shared_rules.pricing import match_price, token_cost
 
@@ -41,3 +41,20 @@ def test_sizes_and_qualities_a_model_does_not_make_are_refused(model, size, qual
 def test_gpt_image_2s_output_tokens_are_not_published():
     with pytest.raises(EstimatorError, match="not published"):
         output_tokens("gpt-image-2", "1024x1024", "low")
+
+
+@pytest.mark.parametrize(
+    "model, size, quality, per_image",
+    [("gpt-image-1", "1024x1024", "low", "0.01088"), ("gpt-image-1", "1024x1024", "medium", "0.04224"),
+     ("gpt-image-1", "1024x1536", "high", "0.2496"), ("gpt-image-1-mini", "1024x1024", "low", "0.002176"),
+     ("gpt-image-1-mini", "1024x1536", "high", "0.04992")],
+)
+def test_gpt_image_costs_per_image_match_the_references_derived_figures(model, size, quality, per_image):
+    # The reference rounds these (1024x1024 low $0.011, 1024x1536 high $0.25; mini $0.0022 / $0.0499).
+    cost, row = generation_cost(model, size, quality, 1, SEED_PRICES_2026, "GlobalStandard", date(2026, 12, 2))
+    assert cost.total == Decimal(per_image) and row.kind == "image_tokens"
+
+
+def test_dall_e_3_is_priced_per_image_by_size_and_quality():
+    cost, row = generation_cost("dall-e-3", "1792x1024", "hd", 10, SEED_PRICES_2026, "Standard", date(2026, 12, 2))
+    assert cost.total == Decimal("1.452") and row.source_date == date(2025, 9, 1)
