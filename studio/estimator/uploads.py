@@ -14,6 +14,7 @@ CHUNK_BYTES = 1024 * 1024
 def upload_dir(owner_id: int) -> Path:
     """The owner's folder under STUDIO_UPLOAD_DIR, made private whatever the umask says."""
     folder = Path(settings.STUDIO_UPLOAD_DIR) / str(owner_id)
+    folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     for path in (folder.parent, folder):
         path.mkdir(mode=0o700, exist_ok=True)
         os.chmod(path, 0o700)

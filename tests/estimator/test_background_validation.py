@@ -34,8 +34,8 @@ POLL = {"HX-Request": "true", "HX-Target": "dataset-result"}
 def background(settings, tmp_path):
     """Every file counts as big, and uploads go to a folder of the test's own (nothing is left in var/)."""
     settings.STUDIO_INLINE_DATASET_BYTES = 10
-    settings.STUDIO_UPLOAD_DIR = tmp_path / "uploads"
-    return tmp_path / "uploads"
+    settings.STUDIO_UPLOAD_DIR = tmp_path / "data" / "uploads"  # made with its parents when missing
+    return tmp_path / "data" / "uploads"
 
 
 def wait_for_the_check(client, url, timeout=60.0):
