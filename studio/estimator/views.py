@@ -79,7 +79,10 @@ def chat(request):
         if form.is_valid() and formset.is_valid():
             kept = [row.message() for row in formset.forms if not row.cleaned_data.get("DELETE")]
             data = form.cleaned_data
-            estimate = services.estimate_chat(kept, data["model"], deployment_type=data["deployment_type"])
+            try:
+                estimate = services.estimate_chat(kept, data["model"], deployment_type=data["deployment_type"])
+            except EstimatorError as e:  # a rule of the model's own: an image too big for it, a detail it lacks
+                form.add_error(None, str(e)[:1].upper() + str(e)[1:] + ".")
     else:
         form = ChatForm()
         formset = MessageFormSet(prefix="messages", initial=STARTER_CHAT)

@@ -496,3 +496,15 @@ def test_reinforcement_fine_tuning_is_priced_per_hour(dev):
             "training_file": jsonl(*[example(i) for i in range(10)])}
     body = dev.post("/estimator/dataset/", data, headers=hx("dataset")).content.decode()
     assert "billed per hour of training" in body and "$100.00 per hour of training" in body
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [({"messages-0-image_width": "100000", "messages-0-image_height": "100000"}, "over the limit of 1,000,000,000"),
+     ({"messages-0-image_width": "10", "messages-0-image_height": "10", "messages-0-image_detail": "original"},
+      "Image detail must be one of low, high, auto")],
+)
+def test_a_chat_image_the_model_cannot_take_is_a_message_not_a_crash(dev, extra, message):
+    data = {**chat_data({"role": "user", "text": "hi"}, model="gpt-4o"), **extra}
+    response = dev.post("/estimator/chat/", data, headers=hx("chat"))
+    assert response.status_code == 200 and message in response.content.decode()
