@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils import timezone
 
 from shared_rules import image_generation
@@ -315,6 +316,11 @@ class PriceForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["source"].required = True
+        # Another kind bills by other fields: the page re-renders for it (the view picks the fields).
+        self.fields["kind"].widget.attrs.update({
+            "hx-get": reverse("estimator:price_add"), "hx-target": "body", "hx-include": "closest form",
+            "hx-push-url": "true", "hx-trigger": "change",
+        })
 
     def clean(self):
         cleaned = super().clean()

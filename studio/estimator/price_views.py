@@ -13,7 +13,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from studio.accounts.access import admin_required, viewer_required
 from studio.estimator import selectors, services
-from studio.estimator.forms import PRICE_FIELDS, PriceChangeForm, PriceFilterForm, PriceForm, fields_for_kind
+from studio.estimator.forms import (
+    PRICE_FIELDS,
+    PRICES_BY_KIND,
+    PriceChangeForm,
+    PriceFilterForm,
+    PriceForm,
+    fields_for_kind,
+)
 from studio.estimator.models import Price
 
 PAGE_SIZE = 40
@@ -43,7 +50,8 @@ def price_list(request):
 @require_http_methods(["GET", "POST"])
 def price_add(request):
     # "Add it" links from a missing-price note fill in the line they are about.
-    initial = {key: request.GET[key] for key in ("model", "kind", "deployment_type", "tier") if key in request.GET}
+    initial = {key: request.GET[key] for key in ("model", "kind", "deployment_type", "tier", "source", "source_date",
+                                                 "effective_from", "currency") if key in request.GET}
     form = PriceForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         price = form.save(commit=False)
@@ -52,7 +60,12 @@ def price_add(request):
         messages.success(request, f"Added the {price.model} price on {price.deployment_type} from "
                                   f"{price.effective_from:%Y-%m-%d}.")
         return redirect(_list_url(price))
-    return render(request, "estimator/price_form.html", {"form": form, "price": None, "price_fields": PRICE_FIELDS})
+    # Only the fields the chosen kind is billed by; choosing another kind re-renders the form (htmx, or a GET).
+    kind = request.POST.get("kind") or request.GET.get("kind")
+    price_fields = fields_for_kind(kind) if kind in PRICES_BY_KIND else PRICE_FIELDS
+    price_fields = [name for name in PRICE_FIELDS if name in price_fields or name in form.errors]  # errors show
+    return render(request, "estimator/price_form.html", {"form": form, "price": None, "price_fields": price_fields,
+                                                         "kind": kind if kind in PRICES_BY_KIND else None})
 
 
 @admin_required

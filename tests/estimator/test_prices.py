@@ -215,3 +215,12 @@ def test_the_add_form_is_filled_from_a_missing_price_link(client_as, admin_user)
     body = client_as(admin_user).get("/estimator/prices/new/?model=gpt-4.1&kind=tokens&deployment_type=Batch")
     html = body.content.decode()
     assert 'value="gpt-4.1"' in html and '<option value="Batch" selected>' in html
+
+
+def test_the_add_form_shows_only_the_fields_of_the_chosen_kind(client_as, admin_user):
+    client = client_as(admin_user)
+    hosting = client.get("/estimator/prices/new/?model=gpt-4.1&kind=hosting_hour").content.decode()
+    assert 'name="unit_price"' in hosting and 'name="input_per_1m"' not in hosting and 'name="size"' not in hosting
+    tokens = client.get("/estimator/prices/new/?kind=tokens").content.decode()
+    assert 'name="unit_price"' not in tokens and 'name="cache_write_per_1m"' in tokens and 'name="tier"' in tokens
+    assert 'hx-get="/estimator/prices/new/"' in tokens  # choosing another kind re-renders the form
