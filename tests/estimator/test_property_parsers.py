@@ -12,9 +12,10 @@ from shared_rules.datasets import validate_training_jsonl
 from shared_rules.errors import EstimatorError
 
 # The client and the user are built once per test, not per example; requests change nothing they depend on.
-PROPERTY = hypothesis_settings(max_examples=40, deadline=None, database=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                                   HealthCheck.data_too_large])
+PROPERTY = hypothesis_settings(
+    max_examples=40, deadline=None, database=None, derandomize=True,  # the same examples each run: reproducible
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 SCALARS = st.none() | st.booleans() | st.integers(min_value=-(10**30), max_value=10**30) | st.floats(
     allow_nan=False, allow_infinity=False) | st.text(max_size=40)
