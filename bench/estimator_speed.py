@@ -15,11 +15,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 from PIL import Image  # noqa: E402
 
 from shared_rules.images import image_tokens, read_image_size  # noqa: E402
-from shared_rules.tokens import count_text_tokens, encoding_name_for_model, get_encoding  # noqa: E402
+from shared_rules.tokens import count_text, count_text_tokens, encoding_name_for_model, get_encoding  # noqa: E402
 
 MODEL = "gpt-4o"
 TEXT_MB = 10
 MAX_COUNT_RATIO = 1.15
+MAX_PATHOLOGICAL_RATIO = 3.0  # a pathological text against a typical one of the same size
 MAX_IMAGE_SECONDS = 0.050
 MAX_IMAGE_BYTES = 50 * 1024 * 1024
 
@@ -92,6 +93,41 @@ def bench_counting() -> list[bool]:
     return [report(f"count_text_tokens within {MAX_COUNT_RATIO}x of tiktoken", ratio <= MAX_COUNT_RATIO)]
 
 
+def random_letters(size: int, word: int | None = None) -> str:
+    """Random a-z letters, in one run or in words of `word` letters split by spaces (the same letters)."""
+    letters = "".join(random.Random(7).choices("abcdefghijklmnopqrstuvwxyz", k=size))
+    if word is None:
+        return letters
+    return " ".join(letters[i:i + word] for i in range(0, size, word + 1))[:size]
+
+
+def bench_pathological() -> list[bool]:
+    """Pathological runs (one pre-tokenized piece megabytes long) against typical text of the same size.
+
+    tiktoken's merge loop costs a piece's length squared (one letter repeated for 10 MB took 8.5 s before the
+    bound) and a long run of spaces made its regex engine panic; runs are now counted in pieces.
+    """
+    size = TEXT_MB * 1_000_000
+    typical = sample_text(TEXT_MB)
+    cases = (
+        ("one letter repeated", "a" * size, "the sample text", typical),
+        ("spaces only", " " * size, "the sample text", typical),
+        ("random letters, no space", random_letters(size), "the same letters in 5-letter words",
+         random_letters(size, 5)),
+    )
+    print(f"3. pathological {TEXT_MB} MB texts against typical ones of the same size, count_text, best of 3")
+    results = []
+    for label, text, against, normal in cases:
+        counted = count_text(text, MODEL)
+        seconds = best_of(3, lambda text=text: count_text(text, MODEL))
+        normal_s = best_of(3, lambda normal=normal: count_text(normal, MODEL))
+        ratio = seconds / normal_s
+        print(f"   {label}: {seconds:.3f} s; {against}: {normal_s:.3f} s; ratio {ratio:.3f}x "
+              f"({counted.tokens:,} tokens, approximate={counted.approximate})")
+        results.append(report(f"{label} within {MAX_PATHOLOGICAL_RATIO}x", ratio <= MAX_PATHOLOGICAL_RATIO))
+    return results
+
+
 def bench_images() -> list[bool]:
     big = gray_png(20000, 20000)
     small = io.BytesIO()
@@ -111,7 +147,7 @@ def bench_images() -> list[bool]:
 
 
 def main() -> int:
-    results = bench_counting() + bench_images()
+    results = bench_counting() + bench_images() + bench_pathological()
     print("all targets met" if all(results) else "some targets missed")
     return 0 if all(results) else 1
 

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from shared_rules.errors import EstimatorError, TooLarge
 from shared_rules.images import decode_data_url, read_image_size
-from shared_rules.tokens import base_model_name, count_chat_tokens, count_text_tokens, encoding_name_for_model
+from shared_rules.json_input import JSONInputError, loads_bounded
+from shared_rules.tokens import (
+    APPROXIMATE_RUNS_NOTE,
+    base_model_name,
+    count_chat_tokens,
+    count_text,
+    encoding_name_for_model,
+)
 
 MIN_EXAMPLES = 10
 MAX_LISTED_ERRORS = 1000
@@ -48,6 +55,7 @@ class DatasetReport:
     example_tokens: list[int] = field(default_factory=list)
     truncated_examples: int = 0
     warnings: list[str] = field(default_factory=list)
+    approximate_examples: int = 0  # examples with text runs counted in pieces (see tokens.LONG_RUN_BYTES)
 
     @property
     def error_count(self) -> int:
@@ -205,10 +213,32 @@ def _decode(raw: bytes | str, line_no: int) -> str:
     return raw
 
 
+Progress = Callable[[int, int], None]  # (lines read, bytes read)
+PROGRESS_EVERY_LINES = 5000
+
+
+def _example_tokens(example: dict, model: str, legacy: bool, sizer: _OfflineImageSizer) -> tuple[int, bool]:
+    if legacy:
+        prompt, completion = count_text(example["prompt"], model), count_text(example["completion"], model)
+        return prompt.tokens + completion.tokens, prompt.approximate or completion.approximate
+    counted = count_chat_tokens(example["messages"], model, image_size=sizer)
+    return counted.prompt_tokens, counted.approximate
+
+
+def _json_problem(error: JSONInputError) -> str:
+    cause = error.__cause__
+    if isinstance(cause, json.JSONDecodeError):  # the column is what an editor shows on a one-line example
+        return f"invalid JSON at column {cause.colno}: {cause.msg}"
+    return str(error)
+
+
 def validate_training_jsonl(
-    lines: Iterable[bytes | str], model: str, *, max_bytes: int | None = None
+    lines: Iterable[bytes | str], model: str, *, max_bytes: int | None = None, progress: Progress | None = None
 ) -> DatasetReport:
-    """Check a training file line by line, listing each broken line; valid lines are counted regardless."""
+    """Check a training file line by line, listing each broken line; valid lines are counted regardless.
+
+    `progress`, when given, is called every PROGRESS_EVERY_LINES lines, every huge line and at the end.
+    """
     encoding_name_for_model(model)  # an unknown model fails once, up front, not on every line
     legacy = _is_legacy(model)
     report = DatasetReport(format="prompt_completion" if legacy else "chat")
@@ -217,8 +247,12 @@ def validate_training_jsonl(
         lines = lines.splitlines()
     seen_bytes = 0
     sizer = _OfflineImageSizer()
+    line_no = 0
     for line_no, raw in enumerate(lines, start=1):
-        seen_bytes += len(raw) if isinstance(raw, bytes) else len(raw.encode("utf-8", errors="replace"))
+        size = len(raw) if isinstance(raw, bytes) else len(raw.encode("utf-8", errors="replace"))
+        seen_bytes += size
+        if progress is not None and (line_no % PROGRESS_EVERY_LINES == 0 or size > 1_000_000):
+            progress(line_no, seen_bytes)
         if max_bytes is not None and seen_bytes > max_bytes:
             raise TooLarge(f"training file is over {max_bytes:,} bytes (at line {line_no})", param="training_file")
         try:
@@ -229,9 +263,9 @@ def validate_training_jsonl(
         if not text.strip():
             continue
         try:
-            example = json.loads(text)
-        except json.JSONDecodeError as e:
-            report._add_error(line_no, f"invalid JSON at column {e.colno}: {e.msg}")
+            example = loads_bounded(text)
+        except JSONInputError as e:
+            report._add_error(line_no, _json_problem(e))
             continue
         if not isinstance(example, dict):
             report._add_error(line_no, f"each line must be a JSON object, got {type(example).__name__}")
@@ -241,31 +275,41 @@ def validate_training_jsonl(
             report._add_error(line_no, problem)
             continue
         try:
-            if legacy:
-                tokens = count_text_tokens(example["prompt"], model) + count_text_tokens(example["completion"], model)
-            else:
-                tokens = count_chat_tokens(example["messages"], model, image_size=sizer).prompt_tokens
+            tokens, approximate = _example_tokens(example, model, legacy, sizer)
         except EstimatorError as e:
             report._add_error(line_no, str(e))
             continue
+        report.approximate_examples += approximate
         report.examples += 1
         report.example_tokens.append(tokens)
         report.truncated_examples += tokens > limit
+    if progress is not None:
+        progress(line_no, seen_bytes)
     _add_warnings(report, limit, sizer.remote)
     return report
 
 
+def _counted(n: int, one: str, many: str) -> str:
+    """ "1 example is", "2 examples are": the number with the words that agree with it."""
+    return f"1 {one}" if n == 1 else f"{n:,} {many}"
+
+
 def _add_warnings(report: DatasetReport, limit: int, remote_images: int) -> None:
     if report.examples < MIN_EXAMPLES:
-        report.warnings.append(f"{report.examples} valid examples; fine-tuning needs at least {MIN_EXAMPLES}")
+        examples = _counted(report.examples, "valid example", "valid examples")
+        report.warnings.append(f"{examples}; fine-tuning needs at least {MIN_EXAMPLES}")
+    if report.approximate_examples:
+        which = _counted(report.approximate_examples, "example's token count is", "examples' token counts are")
+        report.warnings.append(f"{which} {APPROXIMATE_RUNS_NOTE}")
     if report.truncated_examples:
-        report.warnings.append(
-            f"{report.truncated_examples} examples are over the {limit:,}-token limit per example and will be truncated"
-        )
+        which = _counted(report.truncated_examples, "example is", "examples are")
+        report.warnings.append(f"{which} over the {limit:,}-token limit per example and will be truncated")
     if remote_images:
+        which = _counted(remote_images, "image given by URL", "images given by URL")
         report.warnings.append(
-            f"{remote_images} images given by URL can't be fetched offline; each was counted at the most a "
+            f"{which} can't be fetched offline; each was counted at the most a "
             f"high-detail image can cost ({WORST_CASE_IMAGE_SIZE[0]} x {WORST_CASE_IMAGE_SIZE[1]})"
         )
     if report.errors_not_listed:
-        report.warnings.append(f"{report.errors_not_listed} more broken lines are not listed")
+        which = _counted(report.errors_not_listed, "more broken line is", "more broken lines are")
+        report.warnings.append(f"{which} not listed")

@@ -15,6 +15,11 @@ from shared_rules.tokens import base_model_name
 ONE_MILLION = Decimal(1_000_000)
 SNAPSHOT_DATE = date(2026, 11, 1)  # the wire reference's price snapshot (its section 16)
 KINDS = ("tokens", "image", "audio_seconds", "characters", "hosting_hour", "training_tokens")
+# Kinds the 2026 models add: reinforcement training by the hour, image and audio tokens (gpt-image, gpt-4o-transcribe).
+KINDS_2026 = ("training_hour", "image_tokens", "audio_tokens")
+# Token rows are billed at one of these tiers: standard, above LONG_CONTEXT_TOKENS of input, or priority processing.
+TIERS = ("", "long_context", "priority")
+LONG_CONTEXT_TOKENS = 272_000
 
 # Azure SKU names mapped to the deployment types prices are kept under.
 DEPLOYMENT_TYPE_ALIASES = {"GlobalBatch": "Batch", "DataZoneStandard": "DataZone"}
@@ -22,6 +27,7 @@ DEPLOYMENT_TYPE_ALIASES = {"GlobalBatch": "Batch", "DataZoneStandard": "DataZone
 DERIVED_DEPLOYMENT_TYPES = {"Batch": ("GlobalStandard", Decimal("0.5"))}
 # Data Zone can be 10-20 % over Global (wire reference section 16); the seed takes the low end, +10 %.
 DATA_ZONE_FACTOR = Decimal("1.1")
+DATA_ZONE_SOURCE = "Global x 1.10 (the wire reference: Data Zone is 10-20 % over Global)"
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,10 @@ class PriceRow:
     currency: str = "USD"
     effective_from: date = SNAPSHOT_DATE
     cached_input_per_1m: Decimal | None = None
+    source: str = "wire reference section 16 (litellm 1.110.2 snapshot)"
+    source_date: date | None = None  # the date the source states
+    tier: str = ""  # "", "long_context" or "priority" (token rows only)
+    cache_write_per_1m: Decimal | None = None  # gpt-5.6 bills writing to the prompt cache
 
 
 @dataclass(frozen=True)
@@ -123,7 +133,7 @@ def _scaled(row: PriceRow, factor: Decimal, deployment_type: str) -> PriceRow:
     return dataclasses.replace(
         row, deployment_type=deployment_type, input_per_1m=times(row.input_per_1m),
         output_per_1m=times(row.output_per_1m), unit_price=times(row.unit_price),
-        cached_input_per_1m=times(row.cached_input_per_1m),
+        cached_input_per_1m=times(row.cached_input_per_1m), cache_write_per_1m=times(row.cache_write_per_1m),
     )
 
 
@@ -131,7 +141,8 @@ def _seed_rows() -> list[PriceRow]:
     global_rows = _BASE_TOKEN_ROWS + _OTHER_ROWS + _TRAINING_ROWS + _HOSTING_ROWS
     # Standard (regional) at the Global prices: the sources give no separate regional figures.
     standard = [dataclasses.replace(r, deployment_type="Standard") for r in global_rows]
-    data_zone = [_scaled(r, DATA_ZONE_FACTOR, "DataZone") for r in _BASE_TOKEN_ROWS]
+    data_zone = [dataclasses.replace(_scaled(r, DATA_ZONE_FACTOR, "DataZone"), source=DATA_ZONE_SOURCE)
+                 for r in _BASE_TOKEN_ROWS]
     return global_rows + standard + data_zone
 
 
@@ -156,10 +167,10 @@ def _names_model(row_model: str, name: str) -> bool:
 
 
 def _latest(rows: Iterable[PriceRow], name: str, deployment_type: str, on_date: date, kind: str,
-            size: str | None, quality: str | None) -> PriceRow | None:
+            size: str | None, quality: str | None, tier: str = "") -> PriceRow | None:
     candidates = [
         r for r in rows
-        if r.kind == kind and r.deployment_type == deployment_type and r.effective_from <= on_date
+        if r.kind == kind and r.deployment_type == deployment_type and r.effective_from <= on_date and r.tier == tier
         and (size is None or (r.size or "").lower() == size.lower())
         and (quality is None or (r.quality or "").lower() == quality.lower())
         and _names_model(r.model, name)
@@ -170,17 +181,19 @@ def _latest(rows: Iterable[PriceRow], name: str, deployment_type: str, on_date: 
 
 def match_price(
     rows: Iterable[PriceRow], model: str, deployment_type: str, on_date: date, *,
-    kind: str = "tokens", size: str | None = None, quality: str | None = None,
+    kind: str = "tokens", size: str | None = None, quality: str | None = None, tier: str = "",
 ) -> PriceRow | None:
     """The price row in force on `on_date` for the model and deployment type, or None when there is none."""
     rows = list(rows)
     name = _price_name(model)
     deployment_type = DEPLOYMENT_TYPE_ALIASES.get(deployment_type, deployment_type)
-    found = _latest(rows, name, deployment_type, on_date, kind, size, quality)
+    found = _latest(rows, name, deployment_type, on_date, kind, size, quality, tier)
     if found is None and deployment_type in DERIVED_DEPLOYMENT_TYPES and kind == "tokens":
         source_type, factor = DERIVED_DEPLOYMENT_TYPES[deployment_type]
-        source = _latest(rows, name, source_type, on_date, kind, size, quality)
-        found = _scaled(source, factor, deployment_type) if source else None
+        source = _latest(rows, name, source_type, on_date, kind, size, quality, tier)
+        if source:
+            found = dataclasses.replace(_scaled(source, factor, deployment_type),
+                                        source=f"half the {source_type} price ({source.source})")
     return found
 
 

@@ -18,6 +18,8 @@ import tiktoken
 
 from shared_rules.errors import EstimatorError, UnknownModel
 from shared_rules.images import ImageTokens, decode_data_url, image_tokens, read_image_size
+from shared_rules.model_data import GPT_6_TOKENIZER
+from shared_rules.models import REGISTRY, ModelInfo, base_name
 
 _BLOB_URL = "https://openaipublic.blob.core.windows.net/encodings/{name}.tiktoken"
 # tiktoken checks these sha256 sums on load and re-downloads on mismatch, so a bad seed must never stay on disk.
@@ -27,13 +29,33 @@ _RANK_SHA256 = {
 }
 _PROJECT_ROOT = pathlib.Path(__file__).resolve().parents[2]
 
-# Model-name prefixes, matched as the whole name or followed by "-" (dated versions, -mini, -turbo...).
-_O200K = ("gpt-4o", "gpt-4o-mini", "gpt-4.1", "o1", "o3", "o4-mini")
-_CL100K = (
-    "gpt-4", "gpt-4-turbo", "gpt-4-32k", "gpt-35-turbo", "gpt-3.5-turbo", "gpt-35-turbo-instruct",
-    "text-embedding-ada-002", "text-embedding-3-small", "text-embedding-3-large", "babbage-002", "davinci-002",
+# tiktoken's own prefix table (tiktoken 0.14.0 model.py), for names the registry does not list: "gpt-5" has no dash,
+# so gpt-5.7-mini counts as o200k_base the day it ships. "gpt-6" is ours: its tokenizer is not published, and the
+# estimate says so rather than refusing a real model.
+_PREFIXES = (
+    ("o1-", "o200k_base"), ("o3-", "o200k_base"), ("o4-mini-", "o200k_base"), ("gpt-5", "o200k_base"),
+    ("gpt-4.5-", "o200k_base"), ("gpt-4.1-", "o200k_base"), ("gpt-4o-", "o200k_base"), ("chatgpt-4o-", "o200k_base"),
+    ("gpt-oss-", "o200k_base"), ("gpt-4-", "cl100k_base"), ("gpt-3.5-turbo-", "cl100k_base"),
+    ("gpt-35-turbo-", "cl100k_base"), ("gpt-6", "o200k_base"),
 )
-KNOWN_MODELS: tuple[str, ...] = _O200K + _CL100K
+UNPUBLISHED_PREFIXES = {"gpt-6": GPT_6_TOKENIZER}
+KNOWN_MODELS: tuple[str, ...] = tuple(m.name for m in REGISTRY.models if m.encoding)
+ModelRef = str | ModelInfo  # a name, or a registry entry (an Admin's model has no name the shipped table knows)
+
+# tiktoken splits text into pieces with a regex, then merges each piece's bytes pair by pair, which costs the square
+# of the piece's length: one letter repeated 10 MB long is one piece and took 8.5 s, and a long run of spaces overflows
+# the regex engine's stack (a panic, not an exception). Pieces can only be that long inside a run of non-space bytes or
+# of space bytes, so text with no run longer than LONG_RUN_BYTES is encoded whole (exact); longer runs are encoded in
+# RUN_CHUNK_CHARS pieces, and the count says it is approximate.
+LONG_RUN_BYTES = 2048
+RUN_CHUNK_CHARS = 128
+_SPACE_BYTES = b" \t\n\r\x0b\x0c"
+_RUN_CLASSES = bytes(32 if b in _SPACE_BYTES else 120 for b in range(256))  # each byte to " " or "x"
+APPROXIMATE_RUNS_NOTE = (
+    f"approximate: the text has runs of over {LONG_RUN_BYTES:,} bytes without a space (or of spaces only), which "
+    f"were counted in pieces of {RUN_CHUNK_CHARS} characters to bound the time; the exact count can differ by a few "
+    "tokens per piece"
+)
 
 TOKENS_PER_MESSAGE = 3
 TOKENS_PER_NAME = 1
@@ -48,6 +70,13 @@ class ChatCount:
     text_tokens: int  # message overhead and reply priming included
     image_tokens: int
     images: list[ImageTokens]
+    approximate: bool = False  # some text had long runs (see LONG_RUN_BYTES)
+
+
+@dataclass(frozen=True)
+class TextCount:
+    tokens: int
+    approximate: bool = False  # the text had long runs (see LONG_RUN_BYTES)
 
 
 def _cache_dir() -> pathlib.Path:
@@ -84,20 +113,37 @@ def ensure_tiktoken_cache() -> pathlib.Path:
     return cache_dir
 
 
-def base_model_name(model: str) -> str:
+def base_model_name(model: ModelRef) -> str:
     """The base model of a fine-tune (`ft:<base>:org::id`, `<base>.ft-<id>`), lower-cased."""
-    name = model.strip().lower()
-    if name.startswith("ft:"):
-        name = name[3:].split(":", 1)[0]
-    return name.split(".ft-", 1)[0]
+    return base_name(model)
 
 
-def encoding_name_for_model(model: str) -> str:
-    base = base_model_name(model)
-    for prefixes, encoding in ((_O200K, "o200k_base"), (_CL100K, "cl100k_base")):
-        if any(base == p or base.startswith(p + "-") for p in prefixes):
+def model_info(model: ModelRef) -> ModelInfo | None:
+    """The registry entry of a name (or the entry itself), None for a name only tiktoken's prefixes know."""
+    return model if isinstance(model, ModelInfo) else REGISTRY.find(model)
+
+
+def encoding_name_for_model(model: ModelRef) -> str:
+    """The encoding a model counts with: its registry entry's, else tiktoken's prefix rule; else refused."""
+    info = model_info(model)
+    if info is not None:
+        if info.encoding is None:
+            raise EstimatorError(f"{info.name} takes no text to count ({info.kind} model)", param="model")
+        return info.encoding
+    base = base_name(model)
+    for prefix, encoding in _PREFIXES:
+        if base.startswith(prefix):
             return encoding
     raise UnknownModel(model, known=KNOWN_MODELS)
+
+
+def tokenizer_note(model: ModelRef) -> str | None:
+    """Why a model's count is approximate when its tokenizer is not published; None when it is exact."""
+    info = model_info(model)
+    if info is not None:
+        return info.tokenizer_note or None
+    base = base_name(model)
+    return next((note for prefix, note in UNPUBLISHED_PREFIXES.items() if base.startswith(prefix)), None)
 
 
 @cache
@@ -109,12 +155,51 @@ def get_encoding(name: str) -> tiktoken.Encoding:
     return tiktoken.get_encoding(name)
 
 
-def _encoding(model: str) -> tiktoken.Encoding:
+def _encoding(model: ModelRef) -> tiktoken.Encoding:
     return get_encoding(encoding_name_for_model(model))
 
 
-def count_text_tokens(text: str, model: str) -> int:
-    return _count(_encoding(model), text)
+def _long_runs(data: bytes) -> list[tuple[int, int]]:
+    """(start, end) byte offsets of the runs of non-space or space bytes longer than LONG_RUN_BYTES.
+
+    A few C-speed passes (translate, find): ordinary text pays a few per cent of the encoding time for the check.
+    Every run boundary touches an ASCII space byte or an end of the text, so it falls between two characters.
+    """
+    classes = data.translate(_RUN_CLASSES)
+    runs = []
+    for char, other in ((b"x", b" "), (b" ", b"x")):
+        needle, at = char * (LONG_RUN_BYTES + 1), 0
+        while (found := classes.find(needle, at)) >= 0:
+            start = classes.rfind(other, 0, found) + 1
+            end = classes.find(other, found)
+            end = len(classes) if end < 0 else end
+            runs.append((start, end))
+            at = end
+    return sorted(runs)
+
+
+def _pieces(text: str) -> tuple[list[str], bool]:
+    """The text as pieces to encode one by one: the whole text, or its long runs cut up (approximate)."""
+    if len(text) <= LONG_RUN_BYTES // 4:  # too short to hold a long run, even in 4-byte characters
+        return [text], False
+    data = text.encode("utf-8", errors="surrogatepass")
+    runs = _long_runs(data)
+    if not runs:
+        return [text], False
+    pieces, at = [], 0
+
+    def decoded(chunk: bytes) -> str:
+        return chunk.decode("utf-8", errors="surrogatepass")
+
+    for start, end in runs:
+        if start > at:
+            pieces.append(decoded(data[at:start]))
+        run = decoded(data[start:end])
+        pieces += [run[i:i + RUN_CHUNK_CHARS] for i in range(0, len(run), RUN_CHUNK_CHARS)]
+        at = end
+    if at < len(data):
+        pieces.append(decoded(data[at:]))
+    return pieces, True
 
 
 # A single space after a non-space and before a letter always starts a new pre-token in cl100k and o200k, so text
@@ -123,28 +208,65 @@ _TOKEN_BOUNDARY = re.compile(r"(?<=\S) (?=[^\W\d_])")
 _CHUNK_CHARS = 32_768
 
 
-def _count(enc: tiktoken.Encoding, text: str) -> int:
-    """len(enc.encode_ordinary(text)), encoding long text in pieces cut at token boundaries: the count is the same,
-    and a thread counting a huge prompt lets go of the GIL between pieces (tiktoken holds it while it encodes).
-    encode_ordinary counts "<|endoftext|>" in user text as plain text instead of raising."""
+def _exact_pieces(text: str) -> tuple[list[str], bool]:
+    """Long text cut at token boundaries: encoding the pieces gives the whole's tokens, and a thread counting a huge
+    prompt lets go of the GIL between pieces (tiktoken holds it while it encodes). Where no boundary is near (text
+    without a space before a letter), the cut may be off by a token, and the count says it is approximate."""
     if len(text) <= _CHUNK_CHARS:
-        return len(enc.encode_ordinary(text))
-    total, start = 0, 0
+        return [text], False
+    pieces, start, approximate = [], 0, False
     while start < len(text):
         end = start + _CHUNK_CHARS
         if end < len(text):
             boundary = _TOKEN_BOUNDARY.search(text, end, end + _CHUNK_CHARS)
-            # Text with no such boundary nearby (one endless "word") is cut anyway: off by a token at most there.
-            end = boundary.start() if boundary else end
-        total += len(enc.encode_ordinary(text[start:end]))
+            if boundary:
+                end = boundary.start()
+            else:
+                approximate = True
+        pieces.append(text[start:end])
         start = end
-    return total
+    return pieces, approximate
 
 
-def tokenize(text: str, model: str) -> list[tuple[int, str]]:
+def encode_bounded(enc: tiktoken.Encoding, text: str) -> tuple[list[int], bool]:
+    """Token ids of text in bounded time, and whether they are approximate (see LONG_RUN_BYTES)."""
+    # encode_ordinary counts "<|endoftext|>" in user text as plain text instead of raising.
+    pieces, approximate = _pieces(text)
+    if not approximate:
+        pieces, approximate = _exact_pieces(text)
+        ids: list[int] = []
+        for piece in pieces:
+            ids += enc.encode_ordinary(piece)
+        return ids, approximate
+    ids = []
+    seen: dict[str, list[int]] = {}  # a long run of one repeated pattern is the same few pieces over and over
+    for piece in pieces:
+        if piece not in seen:
+            seen[piece] = enc.encode_ordinary(piece)
+        ids += seen[piece]
+    return ids, True
+
+
+def _count(enc: tiktoken.Encoding, text: str) -> tuple[int, bool]:
+    ids, approximate = encode_bounded(enc, text)
+    return len(ids), approximate
+
+
+def count_text(text: str, model: ModelRef) -> TextCount:
+    """Tokens of plain text, and whether the count is approximate."""
+    tokens, approximate = _count(_encoding(model), text)
+    return TextCount(tokens, approximate)
+
+
+def count_text_tokens(text: str, model: ModelRef) -> int:
+    return count_text(text, model).tokens
+
+
+def tokenize(text: str, model: ModelRef) -> list[tuple[int, str]]:
     """Each token's id and text, for a tokenizer view; a token that splits a character shows U+FFFD."""
     enc = _encoding(model)
-    return [(t, enc.decode_single_token_bytes(t).decode("utf-8", errors="replace")) for t in enc.encode_ordinary(text)]
+    ids, _ = encode_bounded(enc, text)
+    return [(t, enc.decode_single_token_bytes(t).decode("utf-8", errors="replace")) for t in ids]
 
 
 def _size_from_data_url(part: dict) -> tuple[int, int]:
@@ -160,12 +282,28 @@ def _size_from_data_url(part: dict) -> tuple[int, int]:
     return width, height
 
 
-def _part_tokens(part: object, enc: tiktoken.Encoding, model: str, image_size: ImageSizer) -> int | ImageTokens:
+class _Tally:
+    """Text tokens counted so far, and whether any count was approximate."""
+
+    def __init__(self, enc: tiktoken.Encoding, start: int = 0) -> None:
+        self.enc = enc
+        self.tokens = start
+        self.approximate = False
+
+    def add_text(self, text: str) -> None:
+        tokens, approximate = _count(self.enc, text)
+        self.tokens += tokens
+        self.approximate = self.approximate or approximate
+
+
+def _add_part(part: object, tally: _Tally, model: ModelRef, image_size: ImageSizer) -> ImageTokens | None:
     kind = part.get("type") if isinstance(part, dict) else None
     if kind == "text" and isinstance(part.get("text"), str):
-        return _count(enc, part["text"])
+        tally.add_text(part["text"])
+        return None
     if kind == "refusal" and isinstance(part.get("refusal"), str):  # an assistant turn's refusal, sent back
-        return _count(enc, part["refusal"])
+        tally.add_text(part["refusal"])
+        return None
     if kind == "image_url":
         image_url = part.get("image_url")
         detail = (image_url.get("detail") if isinstance(image_url, dict) else None) or "auto"
@@ -178,42 +316,62 @@ def _part_tokens(part: object, enc: tiktoken.Encoding, model: str, image_size: I
     )
 
 
-def count_chat_tokens(messages: list[dict], model: str, *, image_size: ImageSizer | None = None) -> ChatCount:
+def count_chat_tokens(messages: list[dict], model: ModelRef, *, image_size: ImageSizer | None = None) -> ChatCount:
     """Prompt tokens of a chat request by the cookbook rule: 3 per message, 1 per name, 3 to prime the reply.
 
     String fields count as text; content arrays count text parts and images; tool_calls and function_call
     count as their compact JSON (an estimate: the server's own rendering is not published); other values
     (weight, None) count nothing.
     """
-    enc = _encoding(model)
+    tally = _Tally(_encoding(model), REPLY_PRIMING_TOKENS)
     sizer = image_size or _size_from_data_url
-    text = REPLY_PRIMING_TOKENS
     images: list[ImageTokens] = []
     for message in messages:
-        text += TOKENS_PER_MESSAGE
+        tally.tokens += TOKENS_PER_MESSAGE
         for key, value in message.items():
             if isinstance(value, str):
-                text += _count(enc, value)
+                tally.add_text(value)
                 if key == "name":
-                    text += TOKENS_PER_NAME
+                    tally.tokens += TOKENS_PER_NAME
             elif key == "content" and isinstance(value, list):
                 for part in value:
-                    counted = _part_tokens(part, enc, model, sizer)
-                    if isinstance(counted, ImageTokens):
-                        images.append(counted)
-                    else:
-                        text += counted
+                    image = _add_part(part, tally, model, sizer)
+                    if image is not None:
+                        images.append(image)
             elif key in ("tool_calls", "function_call") and value is not None:
-                text += _count(enc, json.dumps(value, separators=(",", ":"), ensure_ascii=False))
+                tally.add_text(json.dumps(value, separators=(",", ":"), ensure_ascii=False))
     image_total = sum(i.tokens for i in images)
-    return ChatCount(prompt_tokens=text + image_total, text_tokens=text, image_tokens=image_total, images=images)
+    return ChatCount(prompt_tokens=tally.tokens + image_total, text_tokens=tally.tokens, image_tokens=image_total,
+                     images=images, approximate=tally.approximate)
 
 
-def count_prompt_tokens(prompt: str | list[str] | list[int] | list[list[int]], model: str) -> int:
-    """Legacy completions: tokens of the prompt, summed over a list; token-id arrays count their length."""
-    enc = _encoding(model)
+def check_token_ids(ids: list[int], enc: tiktoken.Encoding, *, param: str = "prompt") -> None:
+    """Refuse token ids the encoding does not have (negative, or past its vocabulary), naming the first one."""
+    for i, token in enumerate(ids):
+        if type(token) is not int or not 0 <= token < enc.n_vocab:
+            raise EstimatorError(
+                f"token id {token!r} at position {i} is not a {enc.name} token: ids run from 0 to {enc.n_vocab - 1:,}",
+                param=param,
+            )
+
+
+def count_prompt(prompt: str | list[str] | list[int] | list[list[int]], model: ModelRef) -> TextCount:
+    """Legacy completions: tokens of the prompt, summed over a list; token-id arrays count their (checked) length."""
+    tally = _Tally(_encoding(model))
     if isinstance(prompt, str):
-        return _count(enc, prompt)
-    if prompt and all(isinstance(t, int) for t in prompt):
-        return len(prompt)
-    return sum(len(p) if isinstance(p, list) else _count(enc, p) for p in prompt)
+        tally.add_text(prompt)
+    elif prompt and all(isinstance(t, int) for t in prompt):
+        check_token_ids(prompt, tally.enc)
+        tally.tokens = len(prompt)
+    else:
+        for item in prompt:
+            if isinstance(item, list):
+                check_token_ids(item, tally.enc)
+                tally.tokens += len(item)
+            else:
+                tally.add_text(item)
+    return TextCount(tally.tokens, tally.approximate)
+
+
+def count_prompt_tokens(prompt: str | list[str] | list[int] | list[list[int]], model: ModelRef) -> int:
+    return count_prompt(prompt, model).tokens

@@ -220,3 +220,9 @@ ENGINE_DATA_DIR = Path(env_str("ENGINE_DATA_DIR") or VAR_DIR / "engine")
 STUDIO_ARM_API_VERSION = env_str("STUDIO_ARM_API_VERSION", "2024-10-01")
 # How often Celery beat syncs every resource's deployments, catalog, quota and content filters.
 STUDIO_SYNC_MINUTES = env_int("STUDIO_SYNC_MINUTES", 15)
+
+# The estimator's background checks of big uploads.
+# Uploads waiting for a background check, private to the user running Studio (0700 folders, 0600 files).
+STUDIO_UPLOAD_DIR = Path(env_str("STUDIO_UPLOAD_DIR") or VAR_DIR / "uploads")
+# Dataset files up to this size are checked while the page waits; bigger ones by a Celery worker, with progress.
+STUDIO_INLINE_DATASET_BYTES = env_int("STUDIO_INLINE_DATASET_BYTES", 2 * 1024 * 1024)

@@ -16,8 +16,13 @@ Answer (200):
   {"model", "deployment", "encoding", "prompt_tokens", "text_tokens", "image_tokens", "output_tokens",
    "images": [{"width", "height", "detail", "resized": [w, h], "tiles", "tokens"}], "deployment_type",
    "cost": {"input", "output", "total", "currency", "price_effective", "price_model", "input_per_1m",
-            "output_per_1m"} | null,
-   "cost_note": null | "no price for gpt-4.1 on GlobalStandard; an Admin can add one"}
+            "output_per_1m", "price_source", "price_source_date"} | null,
+   "cost_note": null | "no price for gpt-4.1 on GlobalStandard; an Admin can add one",
+   "approximate": false | true, "notes": ["approximate: ...", ...],
+   "model_notes": ["gpt-4o is retired since 1 Oct 2026; ...", ...]}
+"approximate" is true when a figure is not exact (text with pathological runs, counted in pieces to bound the time;
+a model whose tokenizer is not published); "notes" says why, in words. "model_notes" says what to know about the
+model: retired or deprecated (with the date and successor), or not in the registry (counted by tiktoken's prefixes).
 Money and prices are decimal STRINGS, exact, without exponent or trailing zeros ("0.00000015", "2.5"): a JSON
 float would round the Decimal figures. "price_effective" is the ISO date of the price row used.
 
@@ -27,7 +32,6 @@ STUDIO_MAX_ESTIMATE_BYTES, 10 MB by default).
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 from django.conf import settings
@@ -35,6 +39,7 @@ from django.http import JsonResponse
 
 from shared_rules import pricing
 from shared_rules.errors import EstimatorError, TooLarge
+from shared_rules.json_input import JSONInputError, loads_bounded
 from studio.accounts.access import api_developer, json_error
 from studio.estimator import services
 from studio.estimator.selectors import DEPLOYMENT_TYPES
@@ -131,6 +136,7 @@ def _answer(estimate: services.TokenEstimate) -> dict:
             "total": _money(priced.cost.total), "currency": priced.cost.currency,
             "price_effective": row.effective_from.isoformat(), "price_model": row.model,
             "input_per_1m": _money(row.input_per_1m), "output_per_1m": _money(row.output_per_1m),
+            "price_source": row.source, "price_source_date": row.source_date.isoformat() if row.source_date else None,
         }
     return {
         "model": estimate.model.name,
@@ -148,6 +154,9 @@ def _answer(estimate: services.TokenEstimate) -> dict:
         "deployment_type": priced.quote.deployment_type,
         "cost": cost,
         "cost_note": priced.note,
+        "approximate": bool(estimate.notes),
+        "notes": estimate.notes,
+        "model_notes": estimate.model_notes,
     }
 
 
@@ -167,10 +176,9 @@ def estimate(request):
     if len(body) > limit:
         return _too_large(limit)
     try:
-        payload = json.loads(body)
-    except ValueError as e:  # JSONDecodeError and UnicodeDecodeError
-        return json_error(400, "invalid_json", f"the body is not valid JSON ({e}); send an object such as "
-                          '{"model": "gpt-4o", "text": "hello"}')
+        payload = loads_bounded(body)
+    except JSONInputError as e:
+        return json_error(400, "invalid_json", f"{e}; send an object such as " '{"model": "gpt-4o", "text": "hello"}')
     try:
         return JsonResponse(_answer(_estimate_from(payload)))
     except EstimatorError as e:

@@ -9,13 +9,14 @@ from django import forms
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils import timezone
 
+from shared_rules import image_generation
 from shared_rules.errors import EstimatorError
 from shared_rules.images import DETAILS
-from shared_rules.pricing import FINE_TUNABLE_MODELS
 from studio.estimator import image_estimates, selectors
-from studio.estimator.models import Price
+from studio.estimator.models import CustomModel, Price
 
 ROLES = ("system", "user", "assistant", "tool")
 MAX_MESSAGES = 100
@@ -43,14 +44,28 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(file, initial) for file in files]
 
 
+def _values(choices: list) -> set[str]:
+    """Every value of grouped or flat <select> choices."""
+    values = set()
+    for value, label in choices:
+        values.update(v for v, _ in label) if isinstance(label, list | tuple) else values.add(value)
+    return values
+
+
 class EstimateForm(forms.Form):
     """A model picker that lists the known models and the site's deployments, which resolve to their model."""
 
-    model = forms.CharField(initial="gpt-4o", widget=forms.Select)
+    model = forms.CharField(initial="gpt-5.4-mini", widget=forms.Select)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["model"].widget.choices = selectors.model_choices()
+        choices = selectors.model_choices()
+        typed = (self.data.get(self.add_prefix("model")) or "").strip() if self.is_bound else ""
+        if typed and typed not in _values(choices):
+            # A name the picker does not list (from a link, say) stays shown as typed, beside its error,
+            # instead of the select silently falling back to its first model.
+            choices = [("As typed", [(typed, typed)]), *choices]
+        self.fields["model"].widget.choices = choices
 
     def clean_model(self) -> str:
         try:
@@ -164,9 +179,19 @@ class ImageForm(PricedEstimateForm):
 
 class CostForm(EstimateForm):
     input_tokens = forms.IntegerField(min_value=0, max_value=MAX_COUNT, initial=1000, label="Input tokens per request")
+    cached_input_tokens = forms.IntegerField(
+        min_value=0, max_value=MAX_COUNT, initial=0, required=False, label="Of which cached",
+        help_text="Input served from the prompt cache (GPT-4o and later; prompts of 1,024 tokens or more).")
     output_tokens = forms.IntegerField(min_value=0, max_value=MAX_COUNT, initial=500,
                                        label="Expected output tokens per request")
     requests_per_day = forms.IntegerField(min_value=0, max_value=MAX_COUNT, initial=1000, label="Requests per day")
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["cached_input_tokens"] = cleaned.get("cached_input_tokens") or 0
+        if cleaned.get("input_tokens") is not None and cleaned["cached_input_tokens"] > cleaned["input_tokens"]:
+            self.add_error("cached_input_tokens", "Cached tokens are part of the input: at most the input tokens.")
+        return cleaned
 
     @classmethod
     def defaults(cls) -> dict:
@@ -175,12 +200,17 @@ class CostForm(EstimateForm):
 
 
 class DatasetForm(forms.Form):
-    model = forms.ChoiceField(choices=[(m, m) for m in FINE_TUNABLE_MODELS], initial="gpt-4o-mini",
-                              label="Base model")
+    model = forms.ChoiceField(initial="gpt-4.1-mini", label="Base model")
     epochs = forms.CharField(initial="auto", max_length=8,
                              help_text=f"auto, or a whole number from 1 to {MAX_EPOCHS}.")
-    deployment_type = forms.ChoiceField(label="Trained and hosted as", initial="GlobalStandard",
-                                        choices=[c for c in Price.DeploymentType.choices if "Standard" in c[0]])
+    deployment_type = forms.ChoiceField(
+        label="Trained and hosted as", initial="GlobalStandard",
+        choices=[c for c in Price.DeploymentType.choices if c[0] != Price.DeploymentType.BATCH],
+        help_text="Developer: half the Global training price, no hosting fee, deleted after 24 hours.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["model"].choices = selectors.fine_tunable_models()
     training_file = forms.FileField(widget=forms.ClearableFileInput(attrs={"accept": ".jsonl,application/jsonl"}),
                                     help_text="JSONL: one training example per line.")
 
@@ -202,18 +232,27 @@ class DatasetForm(forms.Form):
 
 
 # --- The price table ---
-PRICE_FIELDS = ("input_per_1m", "output_per_1m", "cached_input_per_1m", "unit_price")
+PRICE_FIELDS = ("input_per_1m", "cached_input_per_1m", "output_per_1m", "cache_write_per_1m", "unit_price")
 # Which prices each kind is billed by (see pricing.PriceRow); the rest must stay empty so nothing is misread.
 PRICES_BY_KIND = {
-    "tokens": {"input_per_1m", "output_per_1m", "cached_input_per_1m"},
+    "tokens": {"input_per_1m", "output_per_1m", "cached_input_per_1m", "cache_write_per_1m"},
+    "image_tokens": {"input_per_1m", "output_per_1m", "cached_input_per_1m"},
+    "audio_tokens": {"input_per_1m", "output_per_1m"},
     "training_tokens": {"input_per_1m"},
     "characters": {"input_per_1m"},
     "image": {"unit_price"},
     "audio_seconds": {"unit_price"},
     "hosting_hour": {"unit_price"},
+    "training_hour": {"unit_price"},
 }
 REQUIRED_BY_KIND = {"image": {"unit_price", "size", "quality"}, "audio_seconds": {"unit_price"},
-                    "hosting_hour": {"unit_price"}}
+                    "hosting_hour": {"unit_price"}, "training_hour": {"unit_price"},
+                    "audio_tokens": set(), "image_tokens": {"output_per_1m"}}
+
+
+def fields_for_kind(kind: str) -> tuple[str, ...]:
+    """The price fields a row of this kind shows, in the table's order."""
+    return tuple(name for name in PRICE_FIELDS if name in PRICES_BY_KIND.get(kind, ()))
 
 
 def _plain(value: Decimal | None) -> str | None:
@@ -238,10 +277,30 @@ def _check_prices(form: forms.Form, kind: str | None, cleaned: dict, *, image_fi
         elif name not in allowed and name not in ("size", "quality") and not empty:
             uses = ", ".join(_lower_first(form.fields[n].label) for n in PRICE_FIELDS if n in allowed)
             form.add_error(name, f"Leave this empty: a {kind.replace('_', ' ')} price uses {uses}.")
+    if kind in ("audio_tokens",) and all(cleaned.get(n) in (None, "") for n in allowed):
+        form.add_error("input_per_1m", "An audio tokens price needs an input or an output price.")
     if image_fields and kind != "image":
         for name in ("size", "quality"):
             if cleaned.get(name):
                 form.add_error(name, "Only generated-image prices have a size and quality.")
+
+
+def _check_image_options(form: forms.Form, cleaned: dict) -> None:
+    """A generated-image price's size and quality must be ones its model makes."""
+    model, size, quality = cleaned.get("model"), cleaned.get("size"), cleaned.get("quality")
+    if cleaned.get("kind") != "image" or not model or not size or not quality:
+        return
+    try:
+        image_generation.check_size_and_quality(model, size.strip().lower(), quality.strip().lower())
+    except EstimatorError as e:
+        form.add_error(e.param if e.param in form.fields else "model", str(e))
+    else:
+        cleaned["size"], cleaned["quality"] = size.strip().lower(), quality.strip().lower()
+
+
+def _check_tier(form: forms.Form, kind: str | None, cleaned: dict) -> None:
+    if cleaned.get("tier") and kind != "tokens":
+        form.add_error("tier", "Only token prices have a long-context or priority rate.")
 
 
 class PriceForm(forms.ModelForm):
@@ -249,12 +308,25 @@ class PriceForm(forms.ModelForm):
 
     class Meta:
         model = Price
-        fields = ("model", "kind", "deployment_type", *PRICE_FIELDS, "size", "quality", "currency", "effective_from")
-        widgets = {"effective_from": forms.DateInput(attrs={"type": "date"})}
+        fields = ("model", "kind", "deployment_type", "tier", *PRICE_FIELDS, "size", "quality", "currency",
+                  "effective_from", "source", "source_date")
+        widgets = {"effective_from": forms.DateInput(attrs={"type": "date"}),
+                   "source_date": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source"].required = True
+        # Another kind bills by other fields: the page re-renders for it (the view picks the fields).
+        self.fields["kind"].widget.attrs.update({
+            "hx-get": reverse("estimator:price_add"), "hx-target": "body", "hx-include": "closest form",
+            "hx-push-url": "true", "hx-trigger": "change",
+        })
 
     def clean(self):
         cleaned = super().clean()
         _check_prices(self, cleaned.get("kind"), cleaned)
+        _check_image_options(self, cleaned)
+        _check_tier(self, cleaned.get("kind"), cleaned)
         return cleaned
 
 
@@ -264,12 +336,13 @@ class PriceChangeForm(forms.Form):
     def __init__(self, *args, price: Price, **kwargs):
         kwargs.setdefault("initial", {
             **{name: _plain(getattr(price, name)) for name in PRICE_FIELDS}, "currency": price.currency,
-            "effective_from": timezone.localdate(),
+            "effective_from": timezone.localdate(), "source": price.source, "source_date": price.source_date,
         })
         super().__init__(*args, **kwargs)
         self.price = price
-        self.fields.update(forms.fields_for_model(Price, fields=(*PRICE_FIELDS, "currency", "effective_from"),
-                                                  widgets=PriceForm.Meta.widgets))
+        names = (*fields_for_kind(price.kind), "currency", "effective_from", "source", "source_date")
+        self.fields.update(forms.fields_for_model(Price, fields=names, widgets=PriceForm.Meta.widgets))
+        self.fields["source"].required = True
         self.fields["effective_from"].help_text = (
             f"From when these figures apply. The current row stays as history; keep its own date "
             f"({price.effective_from:%Y-%m-%d}) only to correct a mistake in it."
@@ -286,11 +359,63 @@ class PriceChangeForm(forms.Form):
         return cleaned
 
     def values(self) -> dict:
-        return {name: self.cleaned_data[name] for name in (*PRICE_FIELDS, "currency")}
+        names = (*fields_for_kind(self.price.kind), "currency", "source", "source_date")
+        return {name: self.cleaned_data[name] for name in names}
 
 
 class PriceFilterForm(forms.Form):
-    q = forms.CharField(required=False, label="Model", widget=forms.TextInput(attrs={"placeholder": "gpt-4o"}))
+    q = forms.CharField(required=False, label="Model", max_length=100,
+                        widget=forms.TextInput(attrs={"placeholder": "gpt-5.4"}))
+    family = forms.ChoiceField(required=False, label="Family")
     kind = forms.ChoiceField(required=False, choices=[("", "Any kind"), *Price.Kind.choices])
     deployment_type = forms.ChoiceField(required=False, choices=[("", "Any type"), *Price.DeploymentType.choices])
     history = forms.BooleanField(required=False, label="Show superseded prices")
+    page = forms.IntegerField(required=False, min_value=1, max_value=10**6, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["family"].choices = [("", "Any family"), *[(f, f) for f in selectors.price_families()]]
+
+
+class CustomModelForm(forms.ModelForm):
+    """A model an Admin adds: the same fields, and the same checks, as the models Studio ships with."""
+
+    class Meta:
+        model = CustomModel
+        fields = ("name", "family", "kind", "encoding", "tokenizer_published", "context", "max_output", "image_rule",
+                  "tile_base", "tile_tokens", "patch_multiplier", "patch_budget", "status", "retires_on", "successor",
+                  "source")
+        widgets = {"retires_on": forms.DateInput(attrs={"type": "date"})}
+
+    def clean_name(self) -> str:
+        return self.cleaned_data["name"].strip().lower()
+
+    def clean_family(self) -> str:
+        family = self.cleaned_data["family"].strip().lower()
+        if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", family):
+            raise forms.ValidationError("Lower-case letters, digits, dots and dashes, such as gpt-5 or o-series.")
+        return family
+
+    def clean(self):
+        cleaned = super().clean()
+        context, max_output = cleaned.get("context"), cleaned.get("max_output")
+        if context and max_output and max_output > context:
+            self.add_error("max_output", "The maximum output is part of the context window: at most the context.")
+        rule = cleaned.get("image_rule")
+        needs = {"tile": ("tile_base", "tile_tokens"), "patch": ("patch_multiplier", "patch_budget")}
+        for kind, names in needs.items():
+            for name in names:
+                value = cleaned.get(name)
+                if kind == rule and value in (None, "") and name not in self.errors:
+                    self.add_error(name, f"The {kind} rule needs this.")
+                elif kind != rule and value not in (None, ""):
+                    self.add_error(name, f"Leave this empty: it belongs to the {kind} rule.")
+        if cleaned.get("tile_base") == 0 or cleaned.get("tile_tokens") == 0:
+            self.add_error("tile_tokens", "Tile constants are whole numbers of tokens above 0.")
+        if cleaned.get("status") == CustomModel.Status.RETIRED and not cleaned.get("retires_on"):
+            self.add_error("retires_on", "A retired model needs its retirement date.")
+        successor = (cleaned.get("successor") or "").strip().lower()
+        if successor and successor == cleaned.get("name"):
+            self.add_error("successor", "A model cannot succeed itself.")
+        cleaned["successor"] = successor
+        return cleaned

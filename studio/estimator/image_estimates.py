@@ -1,4 +1,4 @@
-"""Image-input estimates for the page: each step of the tile rule, drawn, with tokens and cost per image."""
+"""Image-input estimates for the page: each step of the model's rule (tiles or patches), drawn, with tokens and cost."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import math
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from shared_rules import image_rules
 from shared_rules import images as image_rule
 from shared_rules.errors import EstimatorError
-from shared_rules.images import ImageTokens, image_tokens, read_image_size
+from shared_rules.images import ImageTokens, image_tokens, read_image_size, rule_for
 from studio.estimator.selectors import PriceBook, ResolvedModel, price_book, resolve_model
 from studio.estimator.services import Priced, deployment_type_for, price_tokens
 from studio.estimator.thumbnails import thumbnail_data_url
@@ -38,14 +39,28 @@ class ImageEstimate:
     columns: int
     rows: int
     priced: Priced
-    base_tokens: int  # what every image costs; high detail adds tile_tokens per tile
+    base_tokens: int  # tiles: what every image costs; high detail adds tile_tokens per tile
     tile_tokens: int
     thumbnail: str | None = None  # a data URL to draw under the grid
     has_file: bool = False
+    rule: image_rules.ImageRule | None = None
 
     @property
     def tiled(self) -> bool:
         return self.counted.tiles > 0
+
+    @property
+    def patched(self) -> bool:
+        return self.counted.rule == "patch"
+
+    @property
+    def steps(self) -> image_rules.RuleSteps | None:
+        return self.counted.steps
+
+    @property
+    def patch_grid(self) -> tuple[int, int]:
+        """Columns and rows of 32-px patches, drawn over the resized image."""
+        return self.columns, self.rows
 
     @property
     def grid_size(self) -> tuple[int, int]:
@@ -88,18 +103,21 @@ def size_uploads(files: list) -> tuple[list[ImageSource], list[ImageProblem]]:
 
 def _estimate_one(source: ImageSource, model: ResolvedModel, detail: str, deployment_type: str,
                   book: PriceBook) -> ImageEstimate:
-    counted = image_tokens(source.width, source.height, detail, model.name)
-    # The rule's two constants for this model, read from the rule itself: a low-detail image, and one tile.
-    base = image_tokens(1, 1, image_rule.LOW_DETAIL, model.name).tokens
-    per_tile = image_tokens(image_rule.TILE, image_rule.TILE, "high", model.name).tokens - base
+    counted = image_tokens(source.width, source.height, detail, model.counts_with)
+    rule = rule_for(model.counts_with)
+    base, per_tile = (rule.base, rule.per_tile) if isinstance(rule, image_rules.TileRule) else (0, 0)
     thumbnail = thumbnail_data_url(source.file, source.width, source.height) if source.file else None
-    columns = math.ceil(counted.resized[0] / image_rule.TILE) if counted.tiles else 0
-    rows = counted.tiles // columns if columns else 0
+    if counted.rule == "patch":
+        columns = math.ceil(counted.resized[0] / image_rules.PATCH)
+        rows = counted.patches // columns if columns else 0
+    else:
+        columns = math.ceil(counted.resized[0] / image_rule.TILE) if counted.tiles else 0
+        rows = counted.tiles // columns if columns else 0
     return ImageEstimate(
         label=source.label, counted=counted, fitted=image_rule.fit_within_max_side(source.width, source.height),
         columns=columns, rows=rows,
         priced=price_tokens(model, counted.tokens, 0, deployment_type, book), base_tokens=base, tile_tokens=per_tile,
-        thumbnail=thumbnail, has_file=source.file is not None,
+        thumbnail=thumbnail, has_file=source.file is not None, rule=rule,
     )
 
 

@@ -13,13 +13,14 @@ from shared_rules import pricing
 from shared_rules.errors import EstimatorError
 from shared_rules.images import ImageTokens
 from shared_rules.tokens import (
+    APPROXIMATE_RUNS_NOTE,
     REPLY_PRIMING_TOKENS,
     TOKENS_PER_MESSAGE,
     TOKENS_PER_NAME,
     ImageSizer,
     count_chat_tokens,
-    count_prompt_tokens,
-    count_text_tokens,
+    count_prompt,
+    count_text,
     tokenize,
 )
 from studio.estimator.models import Price
@@ -62,6 +63,20 @@ class TokenEstimate:
     images: list[ImageTokens] = field(default_factory=list)
     output_tokens: int = 0
     priced: Priced | None = None
+    approximate: bool = False  # long runs were counted in pieces (see shared_rules.tokens.LONG_RUN_BYTES)
+
+    @property
+    def notes(self) -> list[str]:
+        """Plain words on why the count is approximate, when it is: long runs, or an unpublished tokenizer."""
+        notes = [APPROXIMATE_RUNS_NOTE] if self.approximate else []
+        if self.model.tokenizer_note:
+            notes.append(self.model.tokenizer_note)
+        return notes
+
+    @property
+    def model_notes(self) -> list[str]:
+        """What to know about the model itself: retired or deprecated, or unknown to the registry."""
+        return [n for n in (self.model.lifecycle_note, self.model.registry_note) if n]
 
 
 @dataclass(frozen=True)
@@ -100,6 +115,9 @@ class ProjectionRow:
     priced: Priced
     per_day: Decimal | None = None
     per_month: Decimal | None = None
+    tier: str = ""  # "", "long_context" or "priority": which rate the row bills at
+    workings: list[str] = field(default_factory=list)  # how the cost per request was reached, line by line
+    tier_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -110,6 +128,11 @@ class Projection:
     requests_per_day: int
     rows: list[ProjectionRow]
     days: int = DAYS_PER_MONTH
+    cached_input_tokens: int = 0
+
+    @property
+    def long_context(self) -> bool:
+        return self.input_tokens > pricing.LONG_CONTEXT_TOKENS
 
 
 def deployment_type_for(model: ResolvedModel, requested: str | None) -> str:
@@ -142,36 +165,37 @@ def estimate_text(text: str, model: str, *, output_tokens: int = 0,
                   deployment_type: str | None = None) -> TokenEstimate:
     """Tokens of plain text (an embeddings input, say): no chat overhead."""
     resolved = resolve_model(model)
-    tokens = count_text_tokens(text, resolved.name)
-    return TokenEstimate(**_estimate(resolved, output_tokens, deployment_type, prompt_tokens=tokens,
-                                     text_tokens=tokens))
+    counted = count_text(text, resolved.counts_with)
+    return TokenEstimate(**_estimate(resolved, output_tokens, deployment_type, prompt_tokens=counted.tokens,
+                                     text_tokens=counted.tokens, approximate=counted.approximate))
 
 
 def estimate_prompt(prompt: str | list, model: str, *, output_tokens: int = 0,
                     deployment_type: str | None = None) -> TokenEstimate:
     """Tokens of a legacy completions prompt."""
     resolved = resolve_model(model)
-    tokens = count_prompt_tokens(prompt, resolved.name)
-    return TokenEstimate(**_estimate(resolved, output_tokens, deployment_type, prompt_tokens=tokens,
-                                     text_tokens=tokens))
+    counted = count_prompt(prompt, resolved.counts_with)
+    return TokenEstimate(**_estimate(resolved, output_tokens, deployment_type, prompt_tokens=counted.tokens,
+                                     text_tokens=counted.tokens, approximate=counted.approximate))
 
 
 def estimate_chat(messages: list[dict], model: str, *, output_tokens: int = 0, deployment_type: str | None = None,
                   image_size: ImageSizer | None = None) -> ChatEstimate:
     """Prompt tokens of a chat request, message by message, with the overhead the cookbook rule adds."""
     resolved = resolve_model(model)
-    total = count_chat_tokens(messages, resolved.name, image_size=image_size)
+    total = count_chat_tokens(messages, resolved.counts_with, image_size=image_size)
     per_message = []
     for message in messages:
         # Counting one message at a time is the same rule: the sum plus the reply priming is the total.
-        one = count_chat_tokens([message], resolved.name, image_size=image_size)
+        one = count_chat_tokens([message], resolved.counts_with, image_size=image_size)
         name = message.get("name") if isinstance(message.get("name"), str) else ""
         per_message.append(MessageCount(str(message.get("role", "")), name, one.prompt_tokens - REPLY_PRIMING_TOKENS,
                                         one.image_tokens))
     named = sum(1 for m in per_message if m.name)
     return ChatEstimate(
         **_estimate(resolved, output_tokens, deployment_type, prompt_tokens=total.prompt_tokens,
-                    text_tokens=total.text_tokens, image_tokens=total.image_tokens, images=total.images),
+                    text_tokens=total.text_tokens, image_tokens=total.image_tokens, images=total.images,
+                    approximate=total.approximate),
         messages=per_message, per_message_overhead=TOKENS_PER_MESSAGE * len(messages),
         name_overhead=TOKENS_PER_NAME * named,
     )
@@ -179,7 +203,7 @@ def estimate_chat(messages: list[dict], model: str, *, output_tokens: int = 0, d
 
 def tokens_to_show(text: str, estimate: TokenEstimate, limit: int = TOKENS_SHOWN) -> TokenizedText:
     """The first `limit` tokens of an estimated text, to draw; tokenizing only a prefix keeps huge texts cheap."""
-    model, count = estimate.model.name, estimate.prompt_tokens
+    model, count = estimate.model.counts_with, estimate.prompt_tokens
     if count <= limit:
         return TokenizedText(count, tokenize(text, model))
     shown = tokenize(text[: limit * _CHARS_PER_SHOWN_TOKEN], model)
@@ -190,21 +214,71 @@ def tokens_to_show(text: str, estimate: TokenEstimate, limit: int = TOKENS_SHOWN
     return TokenizedText(count, shown[:limit])
 
 
+def _money(value: Decimal, currency: str) -> str:
+    from studio.estimator.templatetags.estimator_format import money
+
+    return money(value, currency)
+
+
+def token_workings(input_tokens: int, output_tokens: int, cached_input_tokens: int, row: pricing.PriceRow,
+                   cost: pricing.Cost) -> list[str]:
+    """The cost per request, term by term, as the page shows it: tokens x price per 1M."""
+    lines = []
+    uncached = input_tokens - cached_input_tokens
+    cached_price = row.cached_input_per_1m if row.cached_input_per_1m is not None else row.input_per_1m
+    if uncached:
+        lines.append(f"{uncached:,} input × {_money(row.input_per_1m, row.currency)}")
+    if cached_input_tokens:
+        lines.append(f"{cached_input_tokens:,} cached input × {_money(cached_price, row.currency)}"
+                     + ("" if row.cached_input_per_1m is not None else " (no cached price: the input price)"))
+    if output_tokens:
+        lines.append(f"{output_tokens:,} output × {_money(row.output_per_1m, row.currency)}")
+    return [" + ".join(lines) + f" per 1M = {_money(cost.total, cost.currency)}"] if lines else []
+
+
+def _projection_row(resolved: ResolvedModel, deployment_type: str, tier: str, book: PriceBook, *, input_tokens: int,
+                    output_tokens: int, cached_input_tokens: int, requests_per_day: int, days: int,
+                    tier_note: str | None = None) -> ProjectionRow:
+    quote = book.quote(resolved.name, deployment_type, tier=tier)
+    priced = cost_by(quote, lambda row: pricing.token_cost(input_tokens, output_tokens, row,
+                                                           cached_input_tokens=cached_input_tokens))
+    if priced.cost is None:
+        return ProjectionRow(deployment_type, priced, tier=tier, tier_note=tier_note)
+    per_day = pricing.monthly_projection(priced.cost.total, requests_per_day, days=1)
+    per_month = pricing.monthly_projection(priced.cost.total, requests_per_day, days=days)
+    workings = token_workings(input_tokens, output_tokens, cached_input_tokens, quote.row, priced.cost)
+    return ProjectionRow(deployment_type, priced, per_day, per_month, tier, workings, tier_note)
+
+
 def project_cost(model: str, *, input_tokens: int, output_tokens: int, requests_per_day: int,
-                 days: int = DAYS_PER_MONTH) -> Projection:
-    """Cost per request, day and month on every deployment type, each with the price row it used."""
+                 cached_input_tokens: int = 0, days: int = DAYS_PER_MONTH) -> Projection:
+    """Cost per request, day and month on every deployment type, each with the price row it used and the workings.
+
+    Input over LONG_CONTEXT_TOKENS bills at the long-context rate where the table has one (gpt-5.4 and later);
+    a priority-processing row, where one exists, is shown as one more row.
+    """
     resolved = resolve_model(model)
     book = price_book()
+    counts = {"input_tokens": input_tokens, "output_tokens": output_tokens, "cached_input_tokens": cached_input_tokens,
+              "requests_per_day": requests_per_day, "days": days}
+    long_context = input_tokens > pricing.LONG_CONTEXT_TOKENS
     rows = []
     for deployment_type in DEPLOYMENT_TYPES:
-        priced = price_tokens(resolved, input_tokens, output_tokens, deployment_type, book)
-        if priced.cost is None:
-            rows.append(ProjectionRow(deployment_type, priced))
-            continue
-        per_day = pricing.monthly_projection(priced.cost.total, requests_per_day, days=1)
-        per_month = pricing.monthly_projection(priced.cost.total, requests_per_day, days=days)
-        rows.append(ProjectionRow(deployment_type, priced, per_day, per_month))
-    return Projection(resolved, input_tokens, output_tokens, requests_per_day, rows, days)
+        if deployment_type == Price.DeploymentType.DEVELOPER:
+            continue  # fine-tuned deployments only: their tokens bill at Global Standard rates
+        tier, note = "", None
+        if long_context:
+            if book.quote(resolved.name, deployment_type, tier="long_context").row is not None:
+                tier = "long_context"
+                note = f"input over {pricing.LONG_CONTEXT_TOKENS:,} tokens: the long-context rate"
+            else:
+                note = (f"input over {pricing.LONG_CONTEXT_TOKENS:,} tokens, but the table has no long-context rate "
+                        f"for {resolved.name} on {deployment_type}: priced at the standard rate")
+        rows.append(_projection_row(resolved, deployment_type, tier, book, tier_note=note, **counts))
+    if book.quote(resolved.name, DEFAULT_DEPLOYMENT_TYPE, tier="priority").row is not None:
+        rows.append(_projection_row(resolved, DEFAULT_DEPLOYMENT_TYPE, "priority", book,
+                                    tier_note="priority processing", **counts))
+    return Projection(resolved, input_tokens, output_tokens, requests_per_day, rows, days, cached_input_tokens)
 
 
 @transaction.atomic

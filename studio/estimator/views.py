@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import HttpResponseStopPolling
 
 from shared_rules.errors import EstimatorError
-from studio.accounts.access import developer_required
-from studio.estimator import dataset_estimates, image_estimates, services
+from studio.accounts.access import viewer_required
+from studio.estimator import dataset_estimates, image_estimates, services, validations
 from studio.estimator.forms import (
     MAX_MESSAGES,
     ChatForm,
@@ -19,9 +20,14 @@ from studio.estimator.forms import (
     MessageFormSet,
     TextForm,
 )
+from studio.estimator.models import BackgroundValidation
 
 MODES = (("text", "Text"), ("chat", "Chat"), ("image", "Image"), ("cost", "Cost"), ("dataset", "Dataset"))
 STARTER_CHAT = [{"role": "system", "text": "You are a helpful assistant."}, {"role": "user", "text": ""}]
+
+
+# The estimator computes and changes nothing stored (a background check keeps only its own report), so every role
+# may use it, Viewers included; only the price table's edits need an Admin (price_views.py).
 
 
 def _render(request, mode: str, context: dict):
@@ -38,7 +44,7 @@ def _render(request, mode: str, context: dict):
     return response
 
 
-@developer_required
+@viewer_required
 @require_http_methods(["GET", "POST"])
 def text(request):
     form = TextForm(request.POST or None)
@@ -63,7 +69,7 @@ def _blank_message_form(formset, index: int):
     return form
 
 
-@developer_required
+@viewer_required
 @require_http_methods(["GET", "POST"])
 def chat(request):
     estimate = None
@@ -73,7 +79,10 @@ def chat(request):
         if form.is_valid() and formset.is_valid():
             kept = [row.message() for row in formset.forms if not row.cleaned_data.get("DELETE")]
             data = form.cleaned_data
-            estimate = services.estimate_chat(kept, data["model"], deployment_type=data["deployment_type"])
+            try:
+                estimate = services.estimate_chat(kept, data["model"], deployment_type=data["deployment_type"])
+            except EstimatorError as e:  # a rule of the model's own: an image too big for it, a detail it lacks
+                form.add_error(None, str(e)[:1].upper() + str(e)[1:] + ".")
     else:
         form = ChatForm()
         formset = MessageFormSet(prefix="messages", initial=STARTER_CHAT)
@@ -82,7 +91,7 @@ def chat(request):
     return _render(request, "chat", context)
 
 
-@developer_required
+@viewer_required
 @require_GET
 def chat_message(request):
     """One more message row for htmx; the page without JavaScript adds rows with its "Add message" submit."""
@@ -96,7 +105,7 @@ def chat_message(request):
     return response
 
 
-@developer_required
+@viewer_required
 @require_http_methods(["GET", "POST"])
 def image(request):
     form = ImageForm(request.POST or None, request.FILES or None)
@@ -110,7 +119,7 @@ def image(request):
     return _render(request, "image", {"form": form, "estimate": estimate})
 
 
-@developer_required
+@viewer_required
 @require_GET
 def cost(request):
     # A GET form: a projection is a shareable link; the other modes link here with a model and their token count.
@@ -121,13 +130,20 @@ def cost(request):
     return _render(request, "cost", {"form": form, "projection": projection})
 
 
-@developer_required
+@viewer_required
 @require_http_methods(["GET", "POST"])
 def dataset(request):
     form = DatasetForm(request.POST or None, request.FILES or None)
-    estimate = None
+    estimate = validation = None
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
+        if data["training_file"].size > settings.STUDIO_INLINE_DATASET_BYTES:
+            # A big file takes a worker tens of seconds: the page shows its progress instead of waiting.
+            validation = validations.start_dataset_validation(
+                data["training_file"], request.user, model=data["model"], epochs=data["epochs"],
+                deployment_type=data["deployment_type"],
+            )
+            return _render(request, "dataset", {"form": form, "validation": validation})
         try:
             estimate = dataset_estimates.estimate_dataset(
                 data["training_file"], data["model"], epochs=data["epochs"],
@@ -136,3 +152,19 @@ def dataset(request):
         except EstimatorError as e:
             form.add_error("training_file", str(e))
     return _render(request, "dataset", {"form": form, "estimate": estimate})
+
+
+@viewer_required
+@require_GET
+def dataset_validation(request, validation_id):
+    """A background check: its progress while it runs (htmx polls this), its report once done (and polling stops)."""
+    validation = get_object_or_404(BackgroundValidation, pk=validation_id, owner=request.user)
+    estimate = None
+    if validation.status == BackgroundValidation.Status.DONE:
+        estimate = validations.dataset_estimate_of(validation)
+    form = DatasetForm(initial={**validation.options, "epochs": validation.options["epochs"] or "auto"})
+    response = _render(request, "dataset", {"form": form, "validation": validation, "estimate": estimate})
+    if validation.finished and request.htmx:
+        response.status_code = HttpResponseStopPolling.status_code  # 286: htmx swaps this in and stops polling
+        response.reason_phrase = "Stop Polling"
+    return response

@@ -14,8 +14,9 @@ from studio.accounts import roles
 
 @pytest.fixture
 def seeded_prices(site):
-    """The seed prices, again: each browser test ends with a flush that empties what the data migration wrote."""
+    """The seed prices, again: each browser test ends with a flush that empties what the data migrations wrote."""
     import_module("studio.estimator.migrations.0002_seed_prices").seed(apps, None)
+    import_module("studio.estimator.migrations.0005_seed_prices_2026").forward(apps, None)
 
 
 @pytest.fixture
@@ -41,7 +42,8 @@ def test_text_mode_counts_and_colours_tokens_as_you_type(estimator):
     tokens = page.locator(".tokens .tok")
     expect(tokens).to_have_count(2)
     expect(tokens.first).to_have_attribute("title", "token 24912")
-    expect(page.locator("#text-result .price-note")).to_contain_text("1 Nov 2026")
+    expect(page.locator("#text-result .price-note")).to_contain_text("30 Nov 2026")
+    expect(page.locator("#text-result .price-note")).to_contain_text("Source: AZR")
 
     page.locator("#id_text").press_sequentially(", again and again")
     expect(page.locator("#token-count")).to_have_text("6")
@@ -65,6 +67,7 @@ def test_chat_mode_adds_a_message_and_recounts(estimator):
 
 def test_image_mode_draws_the_tiles_of_a_typed_size_and_of_an_upload(estimator, tmp_path):
     page = estimator("Image")
+    page.select_option("#id_model", "gpt-4o")  # gpt-4o's tiles: 85 + 170 each
     page.select_option("#id_detail", "high")
     page.fill("#id_sizes", "2048x4096")
     expect(page.locator("#token-count")).to_have_text("1,105")
@@ -85,7 +88,7 @@ def test_cost_mode_projects_a_month_on_every_deployment_type(estimator):
     page.locator("#id_text").press_sequentially("hello world")
     expect(page.locator("#token-count")).to_have_text("2")
     page.click("text=Project the monthly cost")
-    expect(page).to_have_url(re.compile(r"/estimator/cost/\?model=gpt-4o&input_tokens=2$"))
+    expect(page).to_have_url(re.compile(r"/estimator/cost/\?model=gpt-5.4-mini&input_tokens=2$"))
     expect(page.locator("#id_input_tokens")).to_have_value("2")
 
     page.fill("#id_input_tokens", "1000")
@@ -93,8 +96,14 @@ def test_cost_mode_projects_a_month_on_every_deployment_type(estimator):
     page.fill("#id_requests_per_day", "1000")
     rows = page.locator("#projection tbody tr")
     expect(rows).to_have_count(4)
-    expect(page.locator('tr[data-deployment-type="GlobalStandard"] strong')).to_have_text("$225.00")
-    expect(page.locator('tr[data-deployment-type="Batch"] strong')).to_have_text("$112.50")
+    # 1,000 x $0.75 + 500 x $4.50 per 1M = $0.003 a request, 1,000 a day, 30 days; Batch from its own row.
+    expect(page.locator('tr[data-deployment-type="GlobalStandard"] strong')).to_have_text("$90.00")
+    expect(page.locator('tr[data-deployment-type="Batch"] strong')).to_have_text("$45.00")
+    expect(page.locator('tr[data-deployment-type="Standard"]')).to_contain_text("No price for gpt-5.4-mini on Standard")
+
+    page.goto(page.url.replace("gpt-5.4-mini", "llama-3"))
+    expect(page.locator("#id_model")).to_have_value("llama-3")  # the picker shows what was asked for
+    expect(page.locator("#cost-result")).not_to_have_class(re.compile(r"\bcard\b"))  # no empty result card
 
 
 def test_dataset_mode_lists_a_broken_line_and_counts_the_rest(estimator, tmp_path):
@@ -112,3 +121,14 @@ def test_dataset_mode_lists_a_broken_line_and_counts_the_rest(estimator, tmp_pat
     expect(error.locator("td").first).to_have_text("3")
     expect(error).to_contain_text("invalid JSON")
     expect(page.locator("#dataset-result")).to_contain_text("auto chose 8 for 12 examples")
+
+
+def test_the_cost_tile_never_wraps_on_a_narrow_screen(estimator):
+    page = estimator()
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.select_option("#id_model", "gpt-5.4-pro")  # $30 per 1M: a long figure
+    page.locator("#id_text").press_sequentially("hello world, hello world")
+    money = page.locator("#text-result .stat-money .stat-value")
+    expect(money).to_contain_text("$0.00")
+    height, line = money.evaluate("e => [e.getBoundingClientRect().height, parseFloat(getComputedStyle(e).lineHeight)]")
+    assert height < line * 1.5, f"the cost wraps: {height}px for a {line}px line"

@@ -17,9 +17,9 @@ from studio.resources.models import Deployment, Resource
 
 URL = "/api/v1/estimate"
 ANSWER_KEYS = {"model", "deployment", "encoding", "prompt_tokens", "text_tokens", "image_tokens", "output_tokens",
-               "images", "deployment_type", "cost", "cost_note"}
+               "images", "deployment_type", "cost", "cost_note", "approximate", "notes", "model_notes"}
 COST_KEYS = {"input", "output", "total", "currency", "price_effective", "price_model", "input_per_1m",
-             "output_per_1m"}
+             "output_per_1m", "price_source", "price_source_date"}
 
 
 def png_bytes(width, height):
@@ -69,7 +69,9 @@ def test_a_text_answer_has_every_field_and_exact_decimal_costs(api):
     assert answer["deployment_type"] == "GlobalStandard" and answer["cost_note"] is None
     assert answer["cost"] == {
         "input": "0.000005", "output": "0.001", "total": "0.001005", "currency": "USD",
-        "price_effective": "2026-11-01", "price_model": "gpt-4o", "input_per_1m": "2.5", "output_per_1m": "10",
+        "price_effective": "2026-11-30", "price_model": "gpt-4o", "input_per_1m": "2.5", "output_per_1m": "10",
+        "price_source": "AZR: Azure Retail Prices API (azure-genai-prices 0.2.0 snapshot)",
+        "price_source_date": "2026-08-11",
     }
 
 
@@ -146,7 +148,8 @@ def test_a_deployment_name_resolves_to_its_model_version_and_type(api, db):
     answer = api({"model": "chat-prod", "text": "hello world"}).json()
     assert (answer["model"], answer["deployment"], answer["deployment_type"]) == (
         "gpt-4o-2024-05-13", "chat-prod", "Standard")
-    assert (answer["cost"]["price_model"], answer["cost"]["input_per_1m"]) == ("gpt-4o-2024-05-13", "5")
+    # Standard is the regional meter (East US 2), 10 % over Global's $5: never a copy of Global.
+    assert (answer["cost"]["price_model"], answer["cost"]["input_per_1m"]) == ("gpt-4o-2024-05-13", "5.5")
 
 
 def test_the_price_table_in_the_database_is_what_prices(api, admin_user):
@@ -159,10 +162,42 @@ def test_the_price_table_in_the_database_is_what_prices(api, admin_user):
 
 
 def test_no_price_says_so_instead_of_zero(api):
-    answer = api({"model": "gpt-4.1", "text": "hello"}).json()
+    answer = api({"model": "gpt-5.3-codex", "text": "hello"}).json()
     assert answer["cost"] is None
-    assert answer["cost_note"] == "no price for gpt-4.1 on GlobalStandard; an Admin can add one"
+    assert answer["cost_note"] == ("no price for gpt-5.3-codex: not published (no Azure meter in the reference); "
+                                   "an Admin can add one")
     assert answer["prompt_tokens"] == 1
+
+
+def test_an_unpriced_deployment_type_says_which(api):
+    answer = api({"model": "gpt-5.4", "text": "hello", "deployment_type": "Standard"}).json()
+    assert answer["cost"] is None  # no regional meter exists for any gpt-5.x model
+    assert answer["cost_note"] == "no price for gpt-5.4 on Standard; an Admin can add one"
+
+
+@pytest.mark.parametrize("model", ["gpt-5", "gpt-5.4-mini", "gpt-5.4-mini-2026-03-17", "gpt-5.6-terra", "o3",
+                                   "gpt-4.1-nano", "gpt-6-sol"])
+def test_the_new_model_names_are_counted_and_priced(api, model):
+    answer = api({"model": model, "text": "hello world", "max_output_tokens": 10}).json()
+    assert (answer["encoding"], answer["prompt_tokens"]) == ("o200k_base", 2)
+    assert answer["cost"] is not None and answer["cost"]["price_source"]
+
+
+def test_gpt_6_says_its_count_is_approximate(api):
+    answer = api({"model": "gpt-6-astra", "text": "hello world"}).json()
+    assert answer["approximate"] is True and "tokenizer is not published" in answer["notes"][0]
+
+
+def test_a_retired_model_is_still_estimated_and_says_so(api):
+    answer = api({"model": "gpt-4o-mini", "text": "hello"}).json()
+    assert answer["prompt_tokens"] == 1
+    assert answer["model_notes"] == ["gpt-4o-mini is retired since 1 Oct 2026; requests to its deployments fail; "
+                                     "its successor is gpt-4.1-mini"]
+
+
+def test_a_name_only_tiktoken_knows_is_counted_and_said_to_be_unregistered(api):
+    answer = api({"model": "gpt-5.9-mini", "text": "hello"}).json()
+    assert answer["prompt_tokens"] == 1 and "not in the model registry" in answer["model_notes"][0]
 
 
 # --- Bad input ---
@@ -248,3 +283,58 @@ def test_get_is_405_with_allow(api, client):
     response = client.get(URL)
     assert error_of(response, 405)["code"] == "method_not_allowed"
     assert response["Allow"] == "POST"
+
+
+# --- Hostile bodies: a clear 400 or an answer in bounded time, never a 500 ---
+def test_json_nested_100000_levels_deep_is_a_400_not_a_crash(api):
+    deep = '{"model": "gpt-4o", "messages": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    error = error_of(api(deep), 400)
+    assert error["code"] == "invalid_json" and "nested more than 64 levels" in error["message"]
+
+
+def test_json_nested_past_the_bound_but_within_the_interpreter_is_refused_too(api):
+    calls = json.loads("[" * 70 + "]" * 70)
+    deep = {"model": "gpt-4o", "messages": [{"role": "user", "content": "x", "tool_calls": calls}]}
+    assert "nested more than 64 levels" in error_of(api(deep), 400)["message"]
+
+
+def test_nan_is_not_a_json_number(api):
+    assert error_of(api('{"model": "gpt-4o", "text": "a", "max_output_tokens": NaN}'), 400)["code"] == "invalid_json"
+
+
+def test_ten_megabytes_of_one_letter_is_counted_quickly_and_said_to_be_approximate(api, settings):
+    import time
+
+    settings.STUDIO_MAX_ESTIMATE_BYTES = 11 * 1024 * 1024
+    started = time.process_time()
+    answer = api({"model": "gpt-4o", "text": "a" * 10_000_000}).json()
+    assert time.process_time() - started < 3  # it took 8.5 s of CPU before the bound
+    assert answer["approximate"] is True and "approximate" in answer["notes"][0]
+    assert answer["prompt_tokens"] == 1_250_000  # "aaaaaaaa" is one token; cut at 128 characters it still is
+
+
+def test_an_ordinary_text_is_exact_and_says_so(api):
+    answer = api({"model": "gpt-4o", "text": "hello world " * 1000}).json()
+    assert (answer["approximate"], answer["notes"]) == (False, [])
+
+
+@pytest.mark.parametrize("prompt", [[1, -1], [[5], [200_019]], [10**30]], ids=["negative", "past-vocab", "huge"])
+def test_token_ids_the_encoding_lacks_are_refused(api, prompt):
+    error = error_of(api({"model": "gpt-4o", "prompt": prompt}), 400)
+    assert error["param"] == "prompt" and "ids run from 0 to 200,018" in error["message"]
+
+
+def test_token_ids_in_range_are_counted(api):
+    assert api({"model": "gpt-4o", "prompt": [0, 200_018]}).json()["prompt_tokens"] == 2
+
+
+@pytest.mark.parametrize("size", [(10**9, 10**9), (100_001, 1), (50_000, 50_000)], ids=["giga", "side", "pixels"])
+def test_impossible_image_sizes_are_refused(api, size):
+    error = error_of(api({"model": "gpt-4o", "messages": chat_with(image_size(*size))}), 400)
+    assert error["param"] == "width" and ("100,000" in error["message"] or "over the limit" in error["message"])
+
+
+def test_image_bytes_that_are_not_an_image_get_a_human_message(api):
+    part = {"type": "image_url", "image_url": {"url": data_url(b"\x00\x01hello")}}
+    message = error_of(api({"model": "gpt-4o", "messages": chat_with(part)}), 400)["message"]
+    assert "b'" not in message and "\\x" not in message and "PNG, JPEG, GIF or WEBP" in message

@@ -70,8 +70,19 @@ def test_a_tab_switch_by_htmx_returns_the_mode_panel_only(dev):
     assert "<title>Chat · Estimator · Studio</title>" in body
 
 
-def test_viewers_may_not_use_the_estimator(client_as, viewer_user):
-    assert client_as(viewer_user).get("/estimator/").status_code == 403
+def test_viewers_may_use_every_mode_of_the_estimator(client_as, viewer_user):
+    viewer = client_as(viewer_user)
+    for url in ("/estimator/", "/estimator/chat/", "/estimator/image/", "/estimator/cost/", "/estimator/dataset/"):
+        assert viewer.get(url).status_code == 200, url
+    body = viewer.post("/estimator/", {"model": "gpt-4o", "text": "hello world"}).content.decode()
+    assert '<span class="stat-value" id="token-count">2</span>' in body
+
+
+def test_viewers_read_the_prices_but_may_not_change_them(client_as, viewer_user):
+    viewer = client_as(viewer_user)
+    assert viewer.get("/estimator/prices/").status_code == 200
+    assert viewer.get("/estimator/prices/new/").status_code == 403
+    assert viewer.post("/estimator/prices/new/", {"model": "x"}).status_code == 403
 
 
 # --- Text ---
@@ -81,7 +92,7 @@ def test_text_shows_the_count_and_each_token_with_its_id(dev):
     assert re.findall(r'<span class="tok tok-\d" title="token (\d+)">([^<]*)</span>', body) == [
         ("24912", "hello"), ("2375", " world")]
     assert "$0.000005" in body
-    assert "Priced with" in body and "1 Nov 2026" in body
+    assert "Priced with" in body and "30 Nov 2026" in body
 
 
 def test_text_by_htmx_returns_the_result_fragment_only(dev):
@@ -129,14 +140,15 @@ def test_text_over_the_size_limit_is_refused_with_the_text_kept(dev, settings):
 
 
 def test_no_price_is_said_plainly_never_zero(dev):
-    body = dev.post("/estimator/", {"model": "gpt-4.1", "text": "hello"}).content.decode()
-    assert "No price for gpt-4.1 on GlobalStandard; an Admin can add one." in body
+    body = dev.post("/estimator/", {"model": "gpt-5.4", "text": "hello", "deployment_type": "Standard"}
+                    ).content.decode()
+    assert "No price for gpt-5.4 on Standard; an Admin can add one." in body
     assert "$0" not in body
 
 
 def test_admins_get_a_link_to_add_the_missing_price(client_as, admin_user):
-    body = client_as(admin_user).post("/estimator/", {"model": "gpt-4.1", "text": "x"}).content.decode()
-    assert "/estimator/prices/new/?model=gpt-4.1&amp;kind=tokens&amp;deployment_type=GlobalStandard" in body
+    body = client_as(admin_user).post("/estimator/", {"model": "gpt-5.3-codex", "text": "x"}).content.decode()
+    assert "/estimator/prices/new/?model=gpt-5.3-codex&amp;kind=tokens&amp;deployment_type=GlobalStandard" in body
 
 
 def test_the_model_picker_lists_models_and_deployments(dev, db):
@@ -279,10 +291,11 @@ def test_an_empty_image_form_asks_for_an_image_or_a_size(dev):
 def test_the_cost_projection_covers_every_deployment_type_exactly(dev):
     query = "model=gpt-4o&input_tokens=1000&output_tokens=500&requests_per_day=1000"
     body = dev.get(f"/estimator/cost/?{query}").content.decode()
-    rows = dict(re.findall(r'data-deployment-type="(\w+)">.*?<strong>([^<]+)</strong>', body, re.S))
-    assert rows == {"Standard": "$225.00", "GlobalStandard": "$225.00", "DataZone": "$247.50", "Batch": "$112.50"}
+    rows = dict(re.findall(r'data-deployment-type="([\w-]+)">.*?<strong>([^<]+)</strong>', body, re.S))
+    assert rows == {"Standard": "$247.50", "GlobalStandard": "$225.00", "DataZone": "$247.50", "Batch": "$112.50"}
     assert "$0.0075" in body and "$7.50" in body  # per request, per day
-    assert "from 1 Nov 2026" in body
+    assert "from 30 Nov 2026" in body
+    assert "1,000 input × $2.50 + 500 output × $10.00 per 1M = $0.0075" in body  # how the figure was reached
 
 
 def test_the_cost_page_opens_on_a_worked_example_and_fills_missing_fields(dev):
@@ -292,8 +305,8 @@ def test_the_cost_page_opens_on_a_worked_example_and_fills_missing_fields(dev):
 
 
 def test_a_projection_without_a_price_says_so_per_row(dev):
-    body = dev.get("/estimator/cost/?model=gpt-4.1&input_tokens=10", headers=hx("cost")).content.decode()
-    assert body.count("No price for gpt-4.1 on") == 4
+    body = dev.get("/estimator/cost/?model=gpt-5.3-codex&input_tokens=10", headers=hx("cost")).content.decode()
+    assert body.count("No price for gpt-5.3-codex: not published") == 4
 
 
 def test_embeddings_priced_with_output_tokens_say_what_is_wrong(dev):
@@ -373,7 +386,125 @@ def test_bad_epochs_keep_the_form_and_say_what_to_write(dev):
 
 
 def test_a_model_without_a_training_price_says_so(dev):
+    data = {"model": "babbage-002", "epochs": "1", "deployment_type": "Standard",
+            "training_file": jsonl(*[json.dumps({"prompt": f"q{i}", "completion": f"a{i}"}) for i in range(10)])}
+    body = dev.post("/estimator/dataset/", data, headers=hx("dataset")).content.decode()
+    assert "No training price for babbage-002 on Standard; an Admin can add one." in body
+
+
+# --- Wording and the cost mode's picker (issue 13) ---
+def test_an_unknown_model_in_cost_mode_stays_shown_as_typed_without_an_empty_result(dev):
+    body = dev.get("/estimator/cost/?model=llama-3&input_tokens=10").content.decode()
+    assert '<option value="llama-3" selected>llama-3</option>' in body
+    assert "unknown model &#x27;llama-3&#x27;" in body
+    assert 'class="result card"' not in body and 'id="cost-result"' in body  # the target stays for htmx
+
+
+def test_a_known_model_in_cost_mode_fills_the_card(dev):
+    body = dev.get("/estimator/cost/?model=gpt-4o").content.decode()
+    assert 'id="cost-result" class="result card"' in body and "As typed" not in body
+
+
+def test_one_example_is_said_in_the_singular_and_no_epochs_for_none(dev):
+    data = {"model": "gpt-4o-mini", "epochs": "auto", "deployment_type": "GlobalStandard",
+            "training_file": jsonl(example(1))}
+    body = dev.post("/estimator/dataset/", data, headers=hx("dataset")).content.decode()
+    assert "1 valid example; fine-tuning needs at least 10" in body and "1 valid examples" not in body
+    none = dev.post("/estimator/dataset/", {**data, "training_file": jsonl('{"oops"')},
+                    headers=hx("dataset")).content.decode()
+    assert "for 0 examples" not in none and "no valid example to train on" in none
+
+
+# --- Cost mode: cached input, the long-context tier, Batch and priority (issue 14) ---
+def test_cached_input_is_billed_at_the_cached_price_with_its_workings(dev):
+    query = "model=gpt-5.4&input_tokens=10000&cached_input_tokens=8000&output_tokens=1000&requests_per_day=100"
+    body = dev.get(f"/estimator/cost/?{query}").content.decode()
+    # 2,000 x $2.50 + 8,000 x $0.25 + 1,000 x $15, per 1M = $0.005 + $0.002 + $0.015 = $0.022
+    assert "2,000 input × $2.50 + 8,000 cached input × $0.25 + 1,000 output × $15.00 per 1M = $0.022" in body
+
+
+def test_cached_tokens_over_the_input_are_refused(dev):
+    body = dev.get("/estimator/cost/?model=gpt-5.4&input_tokens=10&cached_input_tokens=20").content.decode()
+    assert "Cached tokens are part of the input: at most the input tokens." in body
+
+
+def test_input_over_272k_bills_at_the_long_context_rate_where_there_is_one(dev):
+    body = dev.get("/estimator/cost/?model=gpt-5.4&input_tokens=300000&output_tokens=1000&requests_per_day=1"
+                   ).content.decode()
+    assert 'data-deployment-type="GlobalStandard-long_context"' in body
+    assert "300,000 input × $5.00 + 1,000 output × $22.50 per 1M = $1.5225" in body
+    assert "the table has no long-context rate for gpt-5.4 on DataZone: priced at the standard rate" in body
+
+
+def test_priority_processing_shows_as_its_own_row(dev):
+    body = dev.get("/estimator/cost/?model=gpt-5.6-sol&input_tokens=1000&output_tokens=100&requests_per_day=1"
+                   ).content.decode()
+    assert 'data-deployment-type="GlobalStandard-priority"' in body
+    assert "1,000 input × $10.00 + 100 output × $60.00 per 1M = $0.016" in body
+
+
+def test_batch_uses_its_own_row_from_the_price_list(dev):
+    body = dev.get("/estimator/cost/?model=gpt-5.4-mini&input_tokens=1000000&output_tokens=0&requests_per_day=1"
+                   ).content.decode()
+    assert re.search(r'data-deployment-type="Batch">.*?1,000,000 input × \$0.375 per 1M = \$0.375', body, re.S)
+
+
+def test_a_retired_model_says_so_with_its_date_and_successor(dev):
+    body = dev.post("/estimator/", {"model": "gpt-4o", "text": "hi"}).content.decode()
+    assert "gpt-4o is retired since 1 Oct 2026; requests to its deployments fail; its successor is gpt-5.1." in body
+
+
+def test_the_picker_groups_current_deprecated_and_retired_models(dev):
+    body = dev.get("/estimator/").content.decode()
+    current, retired = body.index('<optgroup label="Current models">'), body.index('<optgroup label="Retired">')
+    assert current < body.index('value="gpt-5.4-mini"') < retired < body.index('value="gpt-4o"')
+    assert "gpt-4o (retired 1 Oct 2026)" in body
+
+
+def test_the_image_page_draws_the_patch_rule_with_its_multiplier_source(dev):
+    body = dev.post("/estimator/image/", {"model": "gpt-4.1-mini", "detail": "high", "sizes": "1800x2400"}
+                    ).content.decode()
+    assert "33 × 44 = 1,452 patches of 32 px" in body
+    assert "1,452 × 1.62 = <strong>2,353</strong>" in body and "documented (OAI-vis25/26)" in body
+
+
+def test_the_image_page_shows_a_disputed_multiplier_beside_the_figure(dev):
+    body = dev.post("/estimator/image/", {"model": "gpt-5-mini", "detail": "high", "sizes": "1024x1024"}
+                    ).content.decode()
+    assert "1,024 × 1.62 = <strong>1,659</strong>" in body and "disputed: 1.2 measured by users" in body
+
+
+# --- Dataset mode's prices (issue 14) ---
+def test_dataset_mode_shows_which_training_price_it_used(dev):
+    data = {"model": "gpt-4.1", "epochs": "1", "deployment_type": "GlobalStandard",
+            "training_file": jsonl(*[example(i) for i in range(10)])}
+    body = dev.post("/estimator/dataset/", data, headers=hx("dataset")).content.decode()
+    assert re.search(r"Training priced with <a [^>]+>gpt-4.1</a> on GlobalStandard, the price from .*?:\s*"
+                     r"\$25.00 per 1M training tokens", body, re.S)
+    assert "Source: AZR: Azure Retail Prices API" in body
+
+
+def test_developer_training_is_half_the_global_price_without_hosting(dev):
+    data = {"model": "gpt-4.1-mini", "epochs": "1", "deployment_type": "Developer",
+            "training_file": jsonl(*[example(i) for i in range(10)])}
+    body = dev.post("/estimator/dataset/", data, headers=hx("dataset")).content.decode()
+    assert "$2.50 per 1M training tokens" in body and "$0.00 per hour" in body
+
+
+def test_reinforcement_fine_tuning_is_priced_per_hour(dev):
     data = {"model": "o4-mini", "epochs": "1", "deployment_type": "GlobalStandard",
             "training_file": jsonl(*[example(i) for i in range(10)])}
     body = dev.post("/estimator/dataset/", data, headers=hx("dataset")).content.decode()
-    assert "No training price for o4-mini on GlobalStandard; an Admin can add one." in body
+    assert "billed per hour of training" in body and "$100.00 per hour of training" in body
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [({"messages-0-image_width": "100000", "messages-0-image_height": "100000"}, "over the limit of 1,000,000,000"),
+     ({"messages-0-image_width": "10", "messages-0-image_height": "10", "messages-0-image_detail": "original"},
+      "Image detail must be one of low, high, auto")],
+)
+def test_a_chat_image_the_model_cannot_take_is_a_message_not_a_crash(dev, extra, message):
+    data = {**chat_data({"role": "user", "text": "hi"}, model="gpt-4o"), **extra}
+    response = dev.post("/estimator/chat/", data, headers=hx("chat"))
+    assert response.status_code == 200 and message in response.content.decode()

@@ -66,7 +66,7 @@ def test_low_detail_costs_the_base_whatever_the_size(width, height, model, token
 
 @pytest.mark.parametrize("width, height", [(0, 10), (10, 0), (-5, 10), (10.5, 10), (True, 10), ("10", 10), (None, 1)])
 def test_sizes_that_are_not_positive_whole_numbers_are_refused(width, height):
-    with pytest.raises(EstimatorError, match="positive whole number"):
+    with pytest.raises(EstimatorError, match="a whole number of pixels from 1 to"):
         image_tokens(width, height, "high")
 
 
