@@ -61,7 +61,23 @@ def _allow(spec: dict[str, Any]) -> dict[str, Any]:
     # 4. Completions take token-id prompts the same way.
     schemas["createCompletionRequest"]["properties"]["prompt"]["oneOf"] += [
         {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 0, "maximum": 100255}}]
+    # 5. null for an optional top-level parameter means "not given", as the services treat it (the spec marks a few,
+    #    such as `user`, not nullable).
+    for body in _request_bodies(spec):
+        for name, field in body["properties"].items():
+            if name not in body.get("required", ()):
+                field["nullable"] = True
     return spec
+
+
+def _request_bodies(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    bodies = []
+    for item in spec["paths"].values():
+        body = item["post"]["requestBody"]["content"]["application/json"]["schema"]
+        if "$ref" in body:
+            body = spec["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]
+        bodies.append(body)
+    return bodies
 
 
 def _v1(spec: dict[str, Any]) -> dict[str, Any]:
