@@ -21,7 +21,10 @@ Handler = Callable[[Request, Engine, Deployment], Awaitable[Response]]
 
 async def health(request: Request) -> Response:
     engine: Engine = request.app.state.engine
-    return json_response({"status": "ok", "backend": "simulated", "deployments": len(engine.deployments.all())})
+    backends = sorted({d.model.backend for d in engine.deployments.all()} | {"simulated"})
+    return json_response({"status": "ok", "backend": "simulated" if backends == ["simulated"] else "mixed",
+                          "backends": backends, "deployments": len(engine.deployments.all()),
+                          **engine.backend_status.as_dict()})
 
 
 async def image(request: Request) -> Response:

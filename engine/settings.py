@@ -72,6 +72,8 @@ class EngineSettings:
     rate_limits: bool = True  # off only for experiments; per-deployment switches live in the admin API
     max_upload_bytes: int | None = None  # None: from the config file (512 MB by default)
     access_log: bool = False  # one log line per request costs more than the simulated answer itself
+    real_models: bool = True  # the real local models (requirements-models.txt); off: the catalog is all simulated
+    model_queue: int = 8  # requests that may wait for one real model; past it 429 with retry-after
 
     @property
     def config_file(self) -> Path:
@@ -108,4 +110,6 @@ class EngineSettings:
             rate_limits=_env_bool(env, "ENGINE_RATE_LIMITS", True),
             max_upload_bytes=_env_int(env, "ENGINE_MAX_UPLOAD_BYTES", 0) if upload else None,
             access_log=_env_bool(env, "ENGINE_ACCESS_LOG", False),
+            real_models=_env_bool(env, "ENGINE_REAL_MODELS", True),
+            model_queue=_env_int(env, "ENGINE_MODEL_QUEUE", cls.model_queue),
         )

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from engine.backends import load_backends
 from engine.backends.base import Backends
+from engine.backends.registry import BackendStatus, resolve
 from engine.config import EngineConfig, load_config
 from engine.contentfilter import ContentFilter, Rules
 from engine.db import Database
@@ -19,6 +20,7 @@ from engine.keys import EngineKeys, resolve_keys
 from engine.policies import PolicyStore
 from engine.ratelimit import RateLimiter
 from engine.settings import EngineSettings
+from engine.training.runner import Trainer
 
 
 @dataclass
@@ -35,6 +37,8 @@ class Engine:
     jobs: JobStore
     fine_tunes: FineTunedModels
     images: ImageStore
+    trainer: Trainer
+    backend_status: BackendStatus
     default_faults: Faults = NONE  # the config's faults, under each deployment's own
     dice: Dice = field(default_factory=Dice)
     backends: dict[str, Backends] = field(default_factory=dict)
@@ -44,7 +48,8 @@ class Engine:
         if backends is None:
             backends = self.backends[name] = load_backends(
                 name, answer_tokens=self.config.answer_tokens,
-                completion_filter_trigger=self.config.completion_filter_trigger)
+                completion_filter_trigger=self.config.completion_filter_trigger,
+                queue_limit=self.settings.model_queue)
         return backends
 
     def close(self) -> None:
@@ -54,9 +59,10 @@ class Engine:
 def build_engine(settings: EngineSettings) -> Engine:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     config = load_config(settings)
+    backend_status = resolve(config.catalog, settings.real_models)  # before fine-tunes, which follow their base
     keys = resolve_keys(settings.data_dir, settings.api_key, settings.arm_token)
     db = Database(settings.data_dir / "engine.sqlite3")
-    fine_tunes = FineTunedModels(db, config)
+    fine_tunes = FineTunedModels(db, config, settings.data_dir / "training")
     fine_tunes.load_into(config.catalog)  # before deployments, which may name a fine-tune
     deployments = DeploymentStore(db, config.catalog)
     deployments.load()
@@ -72,5 +78,6 @@ def build_engine(settings: EngineSettings) -> Engine:
         fine_tunes=fine_tunes,
         images=ImageStore(db, settings.data_dir / "images", config.image_url_ttl_seconds),
         default_faults=from_json(config.default_faults),
+        trainer=Trainer(settings.data_dir), backend_status=backend_status,
     )
     return engine

@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from engine import errors
 from engine.authoring import authoring
+from engine.backends.registry import engine_label
 from engine.config import ModelSpec
 from engine.responses import json_response
 from engine.state import Engine
@@ -29,8 +30,8 @@ def as_api(model: ModelSpec) -> dict[str, Any]:
             "chat_completion": model.can("chat"), "embeddings": model.can("embeddings"),
         },
         "lifecycle_status": lifecycle_status(model), "deprecation": deprecation,
-        # Not an Azure field: says plainly that no real model answers here.
-        "engine": {"backend": model.backend, "simulated": model.backend == "simulated"},
+        # Not an Azure field: says plainly which models are real and which simulated (and why).
+        "engine": engine_label(model),
     }
     if model.base is not None:
         data["model"] = model.base.id
