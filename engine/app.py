@@ -28,11 +28,12 @@ log = logging.getLogger("engine")
 ACCOUNT = ("/subscriptions/{subscription}/resourceGroups/{resource_group}/providers/Microsoft.CognitiveServices"
            "/accounts/{account}")
 LOCATION = "/subscriptions/{subscription}/providers/Microsoft.CognitiveServices/locations/{location}"
-BACKEND_HEADER = (b"x-engine-backend", b"simulated")
+BACKEND_HEADER = (b"x-engine-backend", b"engine")
 
 
 class BackendHeader:
-    """Stamps `x-engine-backend: simulated` on every answer, so nobody mistakes these for real models."""
+    """Stamps `x-engine-backend` on every answer, so nobody mistakes a simulated answer for a real model's. Inference
+    answers name their deployment's backend themselves; any other answer comes from the engine itself."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -44,7 +45,9 @@ class BackendHeader:
 
         async def stamped(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", ()), BACKEND_HEADER]
+                headers = message.get("headers", ())
+                if not any(name == BACKEND_HEADER[0] for name, _ in headers):
+                    message["headers"] = [*headers, BACKEND_HEADER]
             await send(message)
 
         await self.app(scope, receive, stamped)

@@ -18,7 +18,7 @@ from shared_rules.tokens import (
 
 __all__ = [
     "EstimatorError", "ImageError", "UnknownModel", "count_chat_tokens", "count_prompt_tokens", "count_text_tokens",
-    "encoding_for", "pieces",
+    "counted_pieces", "encoding_for", "pieces",
 ]
 
 
@@ -30,17 +30,21 @@ def encoding_for(model_name: str) -> tiktoken.Encoding:
 
 def pieces(tokens: list[int], enc: tiktoken.Encoding) -> list[str]:
     """The text of each token, for stream chunks; a character split across tokens goes out whole with the later one."""
+    return [text for text, _ in counted_pieces(tokens, enc)]
+
+
+def counted_pieces(tokens: list[int], enc: tiktoken.Encoding) -> list[tuple[str, int]]:
+    """Like pieces(), with how many tokens each piece stands for (more than one where a character was split)."""
     decoder = codecs.getincrementaldecoder("utf-8")("replace")
-    out: list[str] = []
-    carry = ""
+    out: list[tuple[str, int]] = []
+    waiting = 0
     for token in tokens:
-        text = carry + decoder.decode(enc.decode_single_token_bytes(token))
+        waiting += 1
+        text = decoder.decode(enc.decode_single_token_bytes(token))
         if text:
-            out.append(text)
-            carry = ""
-        else:
-            carry = text
+            out.append((text, waiting))
+            waiting = 0
     tail = decoder.decode(b"", final=True)
-    if tail:
-        out.append(tail)
+    if tail or waiting:
+        out.append((tail, waiting))
     return out

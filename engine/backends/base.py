@@ -1,7 +1,39 @@
-"""The backend interface: plain request/result values and one protocol per kind of model."""
+"""The backend interface: plain request values, a stream of pieces per text answer, and one protocol per model kind.
+
+Text backends (chat and completions) stream. `chat()` / `complete()` are async generators yielding `Piece`s:
+
+- `TextDelta(choice, text, tokens=1, logprobs=None)`: text the model produced for one choice, and how many completion
+  tokens it counts for (usually one piece per token, so a stream chunk carries one token);
+- `ToolCallDelta(choice, index, arguments="", id=None, name=None, tokens=0)`: a piece of tool call `index` of a choice;
+  the call's first piece carries `id` and `name`, later pieces append to `arguments` (JSON text);
+- `Finish(choice, reason)`: the choice is done; reason is stop | length | tool_calls | content_filter;
+- `Usage(prompt_tokens=None, completion_tokens=None)`: optional, last; counts from the model's own tokenizer.
+  Where a count is None (or no Usage comes), the engine uses tiktoken for the prompt and the sum of the pieces'
+  `tokens` for the completion.
+
+Choices are numbered 0..n-1 (completions: prompt p's i-th choice is `p * n + i`); their pieces may interleave.
+Both the streamed and the whole (non-streamed) answer are built from the same pieces by `engine/dataplane/generate.py`.
+
+What the engine guarantees a backend, and asks of it:
+- The engine stops reading at `max_tokens` completion tokens per choice (finish_reason length) and closes the
+  generator (`aclose()`) once every choice is finished, when the client goes away, or on an error. A backend stops
+  its work when its generator is closed or cancelled (release the model in a `finally:`). It should also stop at
+  max_tokens itself rather than produce text the engine throws away.
+- Stop sequences are the backend's job: it ends the choice with `Finish(choice, "stop")` before the stop text.
+- The completions API's `echo` is the engine's job: the backend yields only new text.
+- Content filtering is the engine's: it holds streamed text back to a word boundary and cuts a choice it blocks.
+- Pacing: a backend that produces whole answers instantly (the simulated one) sets `Backends.paced_by_engine` and
+  the engine spaces its tokens at the deployment's tokens-per-second; a real model streams at its own speed and
+  sets it False, so the engine never delays it.
+- `Backends.name` is the backend's name (`simulated`, `llama.cpp`, ...): the `x-engine-backend` header, the models
+  list and the health answer take it from here.
+
+Changes to this interface are additive only; each is noted here.
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -56,19 +88,48 @@ class TokenLogprob:
     top: list[tuple[str, float]] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class TextDelta:
+    choice: int
+    text: str
+    tokens: int = 1  # completion tokens this piece counts for
+    logprobs: list[TokenLogprob] | None = None  # one entry per token, when the request asked for logprobs
+
+
+@dataclass(slots=True)
+class ToolCallDelta:
+    choice: int
+    index: int  # the call's position within the choice
+    arguments: str = ""  # appended to the call's JSON arguments
+    id: str | None = None  # set on the call's first piece, with name
+    name: str | None = None
+    tokens: int = 0
+
+
+@dataclass(slots=True)
+class Finish:
+    choice: int
+    reason: str  # stop | length | tool_calls | content_filter
+
+
+@dataclass(slots=True)
+class Usage:
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+Piece = TextDelta | ToolCallDelta | Finish | Usage
+
+
 @dataclass
 class Generation:
-    """One choice. `tokens` are the produced text's token ids, so usage and streaming pieces agree exactly."""
+    """One whole choice, assembled by the engine from a backend's pieces."""
 
     text: str
-    tokens: list[int]
+    completion_tokens: int
     finish_reason: str  # stop | length | tool_calls | content_filter
     tool_calls: list[ToolCall] = field(default_factory=list)
     logprobs: list[TokenLogprob] | None = None
-
-    @property
-    def completion_tokens(self) -> int:
-        return len(self.tokens)
 
 
 @dataclass
@@ -107,12 +168,14 @@ class Transcript:
 
 
 class ChatBackend(Protocol):
-    async def chat(self, request: ChatRequest) -> list[Generation]: ...
+    def chat(self, request: ChatRequest) -> AsyncIterator[Piece]:
+        """An async generator of the request's n choices as pieces."""
+        ...
 
 
 class CompletionBackend(Protocol):
-    async def complete(self, request: CompletionRequest) -> list[Generation]:
-        """Choices in the API's order: prompt 0's n choices, then prompt 1's, ..."""
+    def complete(self, request: CompletionRequest) -> AsyncIterator[Piece]:
+        """An async generator of pieces; prompt p's i-th choice is choice `p * n + i`."""
         ...
 
 
@@ -139,8 +202,9 @@ class TranscriptionBackend(Protocol):
 
 @dataclass
 class Backends:
-    """The set a deployment's model maps to. `paced_by_engine`: answers come whole and the engine paces the
-    stream itself (simulated); a real backend streams as it decodes and sets it False."""
+    """The set a deployment's model maps to. `name` is shown to clients (x-engine-backend, models list, health).
+    `paced_by_engine`: pieces come at once and the engine paces the stream itself (simulated); a real backend
+    streams as it decodes and sets it False."""
 
     name: str
     chat: ChatBackend

@@ -135,7 +135,10 @@ def _decode(loaded: LoadedLlama, prompt: str, sampling: Sampling, stops: list[st
                                      f"messages resulted in {len(tokens)} tokens.", param="messages",
                                      code="context_length_exceeded")
     room = N_CTX - len(tokens)
-    max_tokens = min(sampling.max_tokens or room, room)
+    max_tokens = room if sampling.max_tokens is None else min(sampling.max_tokens, room)
+    if max_tokens <= 0:
+        yield Piece(finish_reason="length", prompt_tokens=len(tokens))
+        return
     seed = sampling.seed if sampling.seed is not None else random.getrandbits(31)
     text, reason = "", None
     with loaded.lock:

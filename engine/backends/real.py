@@ -2,69 +2,83 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 import string
+from collections.abc import AsyncIterator
 
-from engine.backends.base import Backends, ChatRequest, CompletionRequest, Generation, ToolCall
-from engine.backends.llamacpp import LlamaModels, Piece, schema_for, forced_tool, sampling_of
+from engine.backends.base import (
+    Backends,
+    ChatRequest,
+    CompletionRequest,
+    Finish,
+    Piece,
+    TextDelta,
+    ToolCallDelta,
+    Usage,
+)
+from engine.backends.llamacpp import LlamaModels, forced_tool, sampling_of, schema_for
+from engine.backends.llamacpp import Piece as Decoded
 from engine.backends.onnx_tts import OnnxSpeech
 from engine.backends.sentence_embeddings import SentenceEmbeddings
 from engine.backends.simulated import simulated_backends
 from engine.backends.whisper import WhisperTranscription
-from engine.tokens import encoding_for
-
-
-async def _collect(pieces) -> tuple[str, Piece]:
-    text, last = "", Piece()
-    async for piece in pieces:
-        text += piece.text
-        last = piece
-    return text, last
 
 
 def _call_id() -> str:
     return "call_" + "".join(random.choices(string.ascii_letters + string.digits, k=24))
 
 
+async def _choice(decoded: AsyncIterator[Decoded], index: int, usage: Usage, tool: str | None) -> AsyncIterator[Piece]:
+    """One choice's pieces from llama.cpp's tokens; the token counts are added to `usage`."""
+    if tool is not None:
+        yield ToolCallDelta(index, 0, "", _call_id(), tool)
+    async with contextlib.aclosing(decoded) as stream:  # closing this choice stops llama.cpp's decoding
+        async for piece in stream:
+            if piece.text:
+                yield ToolCallDelta(index, 0, piece.text, tokens=1) if tool else TextDelta(index, piece.text)
+            elif piece.finish_reason:
+                usage.prompt_tokens = piece.prompt_tokens
+                usage.completion_tokens = (usage.completion_tokens or 0) + piece.completion_tokens
+                reason = "tool_calls" if tool and piece.finish_reason == "stop" else piece.finish_reason
+                yield Finish(index, reason)
+
+
 class LlamaChat:
     def __init__(self, models: LlamaModels) -> None:
         self.models = models
 
-    async def chat(self, request: ChatRequest) -> list[Generation]:
+    async def chat(self, request: ChatRequest) -> AsyncIterator[Piece]:
         tool = forced_tool(request)
         schema, instruction = schema_for(request)
         if tool is not None:
             schema = tool.get("parameters") or {"type": "object", "properties": {}}
             instruction = (f"Call the function {tool['name']} ({tool.get('description', '')}). Answer only with its "
                            "arguments as JSON.")
-        enc = encoding_for(request.model.token_model)
-        out = []
+        usage = Usage(completion_tokens=0)
         for i in range(request.n):
-            text, end = await _collect(self.models.chat(request.model, request.messages,
-                                                        sampling_of(request, schema, i), instruction))
-            if tool is not None:
-                calls = [ToolCall(_call_id(), tool["name"], text)]
-                out.append(Generation("", enc.encode_ordinary(text), "tool_calls", calls))
-            else:
-                out.append(Generation(text, enc.encode_ordinary(text), end.finish_reason or "stop"))
-        return out
+            decoded = self.models.chat(request.model, request.messages, sampling_of(request, schema, i), instruction)
+            async with contextlib.aclosing(_choice(decoded, i, usage, tool["name"] if tool else None)) as pieces:
+                async for piece in pieces:
+                    yield piece
+        yield usage
 
 
 class LlamaCompletions:
     def __init__(self, models: LlamaModels) -> None:
         self.models = models
 
-    async def complete(self, request: CompletionRequest) -> list[Generation]:
-        enc = encoding_for(request.model.token_model)
-        out = []
-        for prompt in request.prompts:
+    async def complete(self, request: CompletionRequest) -> AsyncIterator[Piece]:
+        usage = Usage(completion_tokens=0)
+        prompt_total = 0
+        for p, prompt in enumerate(request.prompts):
             for i in range(request.n):
-                text, end = await _collect(self.models.complete(request.model, prompt, sampling_of(request, None, i)))
-                generation = Generation(text, enc.encode_ordinary(text), end.finish_reason or "stop")
-                if request.echo:
-                    generation.text = prompt + generation.text
-                out.append(generation)
-        return out
+                decoded = self.models.complete(request.model, prompt, sampling_of(request, None, i))
+                async with contextlib.aclosing(_choice(decoded, p * request.n + i, usage, None)) as pieces:
+                    async for piece in pieces:
+                        yield piece
+            prompt_total += usage.prompt_tokens or 0
+        yield Usage(prompt_total, usage.completion_tokens)
 
 
 def real_backends(name: str, queue_limit: int) -> Backends:

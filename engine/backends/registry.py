@@ -93,10 +93,12 @@ def resolve(catalog: Catalog, enabled: bool) -> BackendStatus:
     return status
 
 
-def engine_label(model: ModelSpec) -> dict[str, Any]:
-    """The non-Azure `engine` field of /openai/models and the ARM catalog: which backend answers, and whether it
-    is a real model. The ARM catalog (engine/arm/catalog.py) calls this for its entries too."""
-    label: dict[str, Any] = {"backend": model.backend, "simulated": model.backend == SIMULATED}
+def engine_label(model: ModelSpec, backend: str | None = None) -> dict[str, Any]:
+    """The non-Azure `engine` field of /openai/models and the ARM catalog: which backend answers (`backend`: the
+    name the loaded backend gives itself, the catalog's by default), whether it is a real model, and a note saying
+    why a real model answers simulated. The ARM catalog (engine/arm/catalog.py) calls this for its entries too."""
+    backend = backend or model.backend
+    label: dict[str, Any] = {"backend": backend, "simulated": backend == SIMULATED}
     if model.backend_note:
         label["note"] = model.backend_note
     return label

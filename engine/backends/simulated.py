@@ -6,6 +6,7 @@ import asyncio
 import json
 import random
 import string
+from collections.abc import AsyncIterator
 from typing import Any
 
 from engine.backends import audio, imaging, textgen
@@ -13,17 +14,20 @@ from engine.backends.base import (
     Backends,
     ChatRequest,
     CompletionRequest,
+    Finish,
     GeneratedImage,
-    Generation,
+    Piece,
     SpeechAudio,
+    TextDelta,
     TokenLogprob,
     ToolCall,
+    ToolCallDelta,
     Transcript,
 )
 from engine.backends.embedding import hashed_vector
 from engine.backends.jsonschema import instance
 from engine.config import ModelSpec
-from engine.tokens import encoding_for, pieces
+from engine.tokens import counted_pieces, encoding_for
 
 
 def _text_of(content: Any) -> str:
@@ -34,31 +38,44 @@ def _text_of(content: Any) -> str:
     return ""
 
 
-def finish(text: str, model: ModelSpec, max_tokens: int | None, stop: list[str]) -> Generation:
-    """Cut `text` at max_tokens (finish_reason length) or at the first stop sequence (stop)."""
+def finish(text: str, model: ModelSpec, max_tokens: int | None, stop: list[str]) -> tuple[list[int], str, str]:
+    """Cut `text` at max_tokens (finish_reason length) or at the first stop sequence (stop): tokens, text, reason."""
     enc = encoding_for(model.token_model)
     tokens = enc.encode_ordinary(text)
     reason = "stop"
     if max_tokens is not None and len(tokens) > max_tokens:
-        text = enc.decode(tokens[:max_tokens])
+        tokens = tokens[:max_tokens]
+        text = enc.decode(tokens)
         reason = "length"
     if stop:
         cuts = [i for i in (text.find(s) for s in stop if s) if i >= 0]
         if cuts:
             text, reason = text[: min(cuts)], "stop"
-    if reason != "stop" or stop:
-        tokens = enc.encode_ordinary(text)  # usage counts the tokens of the text actually produced
-    return Generation(text=text, tokens=tokens, finish_reason=reason)
+            tokens = enc.encode_ordinary(text)  # usage counts the tokens of the text actually produced
+    return tokens, text, reason
 
 
-def _logprobs(generation: Generation, model: ModelSpec, rng: random.Random, top: int) -> list[TokenLogprob]:
-    out = []
-    for piece in pieces(generation.tokens, encoding_for(model.token_model)):
-        logprob = -round(rng.random() ** 3 * 4, 6)
-        alternatives = [(piece, logprob)] + [(" " + rng.choice(textgen.WORDS), logprob - rng.uniform(0.5, 6))
-                                              for _ in range(max(0, top - 1))]
-        out.append(TokenLogprob(piece, logprob, alternatives[:top]))
+def _text_pieces(choice: int, text: str, model: ModelSpec, max_tokens: int | None, stop: list[str],
+                 rng: random.Random, top_logprobs: int | None) -> list[Piece]:
+    """The pieces of one text choice: one TextDelta per token (a split character goes with the later token)."""
+    enc = encoding_for(model.token_model)
+    tokens, text, reason = finish(text, model, max_tokens, stop)
+    out: list[Piece] = []
+    for piece, count in counted_pieces(tokens, enc):
+        logprobs = None
+        if top_logprobs is not None:
+            logprob = -round(rng.random() ** 3 * 4, 6)
+            alternatives = [(piece, logprob)] + [(" " + rng.choice(textgen.WORDS), logprob - rng.uniform(0.5, 6))
+                                                  for _ in range(max(0, top_logprobs - 1))]
+            logprobs = [TokenLogprob(piece, logprob, alternatives[:top_logprobs])]
+        out.append(TextDelta(choice, piece, count, logprobs))
+    out.append(Finish(choice, reason))
     return out
+
+
+def _word_limit(max_tokens: int | None) -> int | None:
+    # One word more than max_tokens is always enough text to fill max_tokens tokens.
+    return None if max_tokens is None else max_tokens + 1
 
 
 class SimulatedChat:
@@ -68,24 +85,30 @@ class SimulatedChat:
         self.trigger_inject = str(trigger.get("inject") or "")
         self.trigger_after = int(trigger.get("after_words") or 6)
 
-    async def chat(self, request: ChatRequest) -> list[Generation]:
+    async def chat(self, request: ChatRequest) -> AsyncIterator[Piece]:
         last_user = next((_text_of(m.get("content")) for m in reversed(request.messages) if m.get("role") == "user"),
                          "")
         answered_tool = bool(request.messages) and request.messages[-1].get("role") == "tool"
-        return [self._choice(request, i, last_user, answered_tool) for i in range(request.n)]
+        for index in range(request.n):
+            for piece in self._choice(request, index, last_user, answered_tool):
+                yield piece
 
-    def _choice(self, request: ChatRequest, index: int, last_user: str, answered_tool: bool) -> Generation:
+    def _choice(self, request: ChatRequest, index: int, last_user: str, answered_tool: bool) -> list[Piece]:
         seeded = request.seed is not None or request.temperature == 0
         rng = textgen.make_rng(request.sample_key, index, seeded)
         calls = self._tool_calls(request, rng, last_user, answered_tool)
         if calls:
             enc = encoding_for(request.model.token_model)
-            tokens = enc.encode_ordinary("".join(c.name + c.arguments for c in calls))
-            return Generation(text="", tokens=tokens, finish_reason="tool_calls", tool_calls=calls)
-        generation = finish(self._text(request, rng, last_user), request.model, request.max_tokens, request.stop)
-        if request.logprobs:
-            generation.logprobs = _logprobs(generation, request.model, rng, request.top_logprobs)
-        return generation
+            out: list[Piece] = []
+            for k, call in enumerate(calls):
+                out.append(ToolCallDelta(index, k, "", call.id, call.name, len(enc.encode_ordinary(call.name))))
+                out.extend(ToolCallDelta(index, k, piece, tokens=count)
+                           for piece, count in counted_pieces(enc.encode_ordinary(call.arguments), enc))
+            out.append(Finish(index, "tool_calls"))
+            return out
+        text = self._text(request, rng, last_user)
+        top = request.top_logprobs if request.logprobs else None
+        return _text_pieces(index, text, request.model, request.max_tokens, request.stop, rng, top)
 
     def _target(self, rng: random.Random, last_user: str, model: ModelSpec) -> int:
         asked = textgen.length_request(last_user)
@@ -110,7 +133,7 @@ class SimulatedChat:
         echo = textgen.words_of(last_user, rng.randint(2, 5))
         if echo and rng.random() < 0.5:
             lead = f"About {' '.join(echo)}:"
-        text = textgen.paragraph(rng, target, lead)
+        text = textgen.paragraph(rng, target, lead, limit=_word_limit(request.max_tokens))
         if self.trigger_phrase and self.trigger_phrase in last_user.lower():
             # The configured trigger makes the answer itself unsafe, to exercise the completion filter.
             words = text.split(" ")
@@ -148,21 +171,17 @@ class SimulatedCompletions:
     def __init__(self, answer_tokens: tuple[int, int]) -> None:
         self.answer_tokens = answer_tokens
 
-    async def complete(self, request: CompletionRequest) -> list[Generation]:
-        out = []
+    async def complete(self, request: CompletionRequest) -> AsyncIterator[Piece]:
         seeded = request.seed is not None or request.temperature == 0
         for p, prompt in enumerate(request.prompts):
             for i in range(request.n):
-                rng = textgen.make_rng(request.sample_key, p * request.n + i, seeded)
+                index = p * request.n + i
+                rng = textgen.make_rng(request.sample_key, index, seeded)
                 target = textgen.length_request(prompt) or rng.randint(*self.answer_tokens)
-                text = " " + textgen.paragraph(rng, target)
-                generation = finish(text, request.model, request.max_tokens, request.stop)
-                if request.logprobs is not None:
-                    generation.logprobs = _logprobs(generation, request.model, rng, request.logprobs)
-                if request.echo:
-                    generation.text = prompt + generation.text
-                out.append(generation)
-        return out
+                text = " " + textgen.paragraph(rng, target, limit=_word_limit(request.max_tokens))
+                for piece in _text_pieces(index, text, request.model, request.max_tokens, request.stop, rng,
+                                          request.logprobs):
+                    yield piece
 
 
 class SimulatedEmbeddings:

@@ -44,11 +44,14 @@ def sentence(rng: random.Random, words: int | None = None) -> str:
     return " ".join(picked).capitalize() + "."
 
 
-def paragraph(rng: random.Random, target_words: int, lead: str = "") -> str:
-    """Whole sentences until about `target_words` words, so a natural answer always ends on a full stop."""
+def paragraph(rng: random.Random, target_words: int, lead: str = "", limit: int | None = None) -> str:
+    """Whole sentences until about `target_words` words, so a natural answer always ends on a full stop.
+
+    `limit` stops early once that many words are written: the text is then a prefix of the unlimited one, so a
+    max_tokens cut costs only what it keeps (every word is at least one token)."""
     parts = [lead] if lead else []
     count = len(lead.split())
-    while count < target_words:
+    while count < target_words and (limit is None or count < limit):
         remaining = target_words - count
         s = sentence(rng, max(3, remaining) if remaining < 6 else None)
         parts.append(s)

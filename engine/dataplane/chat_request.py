@@ -11,6 +11,8 @@ from engine import errors
 from engine.backends.base import ChatRequest
 from engine.config import ModelSpec
 from engine.dataplane import validation as v
+from engine.dataplane.offload import off_loop_if_large
+from engine.tokens import EstimatorError, count_chat_tokens
 
 ROLES = ("system", "developer", "user", "assistant", "tool", "function")
 TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
@@ -134,6 +136,28 @@ def _max_tokens(body: dict[str, Any], model: ModelSpec) -> int | None:
                                      f"{model.max_output_tokens} completion tokens, whereas you provided {value}.",
                                      param=name, code="invalid_value")
     return value
+
+
+async def check_context(request: ChatRequest, model: ModelSpec) -> int:
+    """The prompt's tokens, or Azure's 400 context_length_exceeded when prompt plus max_tokens (or the prompt alone,
+    without max_tokens) passes the model's context window. A large prompt is counted off the event loop."""
+    try:
+        count = await off_loop_if_large(len(prompt_text(request.messages)), count_chat_tokens, request.messages,
+                                        model.token_model)
+    except EstimatorError as e:
+        raise errors.invalid_request(str(e), param=e.param or "messages") from None
+    prompt_tokens = count.prompt_tokens
+    total = prompt_tokens + (request.max_tokens or 0)
+    if total > model.max_context_tokens:
+        if request.max_tokens is None:
+            message = (f"This model's maximum context length is {model.max_context_tokens} tokens. However, your "
+                       f"messages resulted in {prompt_tokens} tokens. Please reduce the length of the messages.")
+        else:
+            message = (f"This model's maximum context length is {model.max_context_tokens} tokens. However, you "
+                       f"requested {total} tokens ({prompt_tokens} in the messages, {request.max_tokens} in the "
+                       "completion). Please reduce the length of the messages or completion.")
+        raise errors.invalid_request(message, param="messages", code="context_length_exceeded")
+    return prompt_tokens
 
 
 def prompt_text(messages: list[dict[str, Any]]) -> str:

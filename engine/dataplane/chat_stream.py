@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import Any
 
-import tiktoken
-
-from engine.backends.base import Generation, TokenLogprob
+from engine.backends.base import Finish, TextDelta, TokenLogprob, ToolCallDelta, Usage
 from engine.contentfilter import SAFE_COMPLETION
-from engine.dataplane import sse
+from engine.dataplane.common import Call
+from engine.dataplane.generate import Pieces
+from engine.dataplane.moderation import HeldText
 from engine.responses import dumps
-from engine.tokens import pieces
 
 SAFE_RESULTS = dumps(SAFE_COMPLETION)  # on token chunks; the final chunk of a choice carries its own verdict
+Event = tuple[bytes, bool]  # an event's JSON payload, and whether it carries one generated token (pacing counts those)
 
 
 def logprob_entry(lp: TokenLogprob) -> dict[str, Any]:
@@ -22,42 +24,76 @@ def logprob_entry(lp: TokenLogprob) -> dict[str, Any]:
 
 
 class ChunkStream:
-    """Collects the events of one stream. Each chunk is built from pre-serialised halves around its delta, so a
-    1,000-token stream costs a few milliseconds instead of a thousand full json.dumps calls."""
+    """Builds the chunks of one stream from pre-serialised halves around each delta, so a 1,000-token stream costs
+    a few milliseconds instead of a thousand full json.dumps calls."""
 
     def __init__(self, completion_id: str, created: int, model: str, fingerprint: str, include_usage: bool) -> None:
         usage_null = ',"usage":null' if include_usage else ""
         self.tail = (f',"created":{created},"id":"{completion_id}","model":{json.dumps(model)},'
                      f'"object":"chat.completion.chunk","system_fingerprint":"{fingerprint}"{usage_null}}}').encode()
-        self.events: list[bytes] = []
-        self.token_flags: list[bool] = []  # which events carry one generated token (the ones pacing applies to)
-
-    def add(self, payload: bytes, token: bool = False) -> None:
-        self.events.append(sse.event(payload))
-        self.token_flags.append(token)
 
     def choice(self, index: int, delta: bytes, *, results: bytes = SAFE_RESULTS, finish: str | None = None,
-               logprobs: bytes = b"null", token: bool = False) -> None:
+               logprobs: bytes = b"null") -> bytes:
         reason = f'"{finish}"' if finish else "null"
-        self.add(b'{"choices":[{"content_filter_results":' + results + b',"delta":' + delta +
-                 f',"finish_reason":{reason},"index":{index},"logprobs":'.encode() + logprobs + b"}]" + self.tail,
-                 token)
+        return (b'{"choices":[{"content_filter_results":' + results + b',"delta":' + delta +
+                f',"finish_reason":{reason},"index":{index},"logprobs":'.encode() + logprobs + b"}]" + self.tail)
 
-    def generation(self, index: int, g: Generation, results: dict[str, Any], enc: tiktoken.Encoding) -> None:
-        """All chunks of one choice: role, then token pieces (text or tool-call arguments), then finish."""
-        role = {"content": None if g.tool_calls else "", "refusal": None, "role": "assistant"}
-        self.choice(index, dumps(role), results=b"{}")
-        for k, call in enumerate(g.tool_calls):
-            opener = {"tool_calls": [{"index": k, "id": call.id, "type": "function",
-                                      "function": {"name": call.name, "arguments": ""}}]}
-            self.choice(index, dumps(opener))
-            for piece in pieces(enc.encode_ordinary(call.arguments), enc):
-                self.choice(index, dumps({"tool_calls": [{"index": k, "function": {"arguments": piece}}]}),
-                            token=True)
-        if not g.tool_calls:
-            logprobs = g.logprobs or []
-            for j, piece in enumerate(pieces(g.tokens, enc)):
-                lp = (b'{"content":[' + dumps(logprob_entry(logprobs[j])) + b'],"refusal":null}'
-                      if j < len(logprobs) else b"null")
-                self.choice(index, b'{"content":' + dumps(piece) + b"}", logprobs=lp, token=True)
-        self.choice(index, b"{}", results=dumps(results), finish=g.finish_reason)
+    def text(self, piece: TextDelta) -> bytes:
+        logprobs = b"null"
+        if piece.logprobs:
+            entries = b",".join(dumps(logprob_entry(lp)) for lp in piece.logprobs)
+            logprobs = b'{"content":[' + entries + b'],"refusal":null}'
+        return self.choice(piece.choice, b'{"content":' + dumps(piece.text) + b"}", logprobs=logprobs)
+
+
+async def chat_events(call: Call, pieces: Pieces, chunks: ChunkStream, first: bytes,
+                      usage_chunk: Any) -> AsyncIterator[Event]:
+    """The stream's events as the backend produces them. `usage_chunk(usage)` gives the usage chunk, or None."""
+    yield first, False
+    started = [False] * pieces.n
+    held = [HeldText(call) for _ in range(pieces.n)]
+    has_calls = [False] * pieces.n
+
+    def role(c: int, tool_calls: bool) -> Event:
+        started[c] = True
+        return chunks.choice(c, dumps({"content": None if tool_calls else "", "refusal": None,
+                                       "role": "assistant"}), results=b"{}"), False
+
+    async with aclosing(aiter(pieces)) as stream:
+        async for piece in stream:
+            if isinstance(piece, TextDelta):
+                c = piece.choice
+                if not started[c]:
+                    yield role(c, False)
+                released, blocked = held[c].add(piece)
+                for out in released:
+                    yield chunks.text(out), True
+                if blocked:
+                    pieces.end(c)
+                    _, results, _ = held[c].finish()
+                    yield chunks.choice(c, b"{}", results=dumps(results), finish="content_filter"), False
+            elif isinstance(piece, ToolCallDelta):
+                c = piece.choice
+                if not started[c]:
+                    yield role(c, True)
+                has_calls[c] = True
+                if piece.id is not None or piece.name is not None:
+                    opener = {"tool_calls": [{"index": piece.index, "id": piece.id, "type": "function",
+                                              "function": {"name": piece.name, "arguments": ""}}]}
+                    yield chunks.choice(c, dumps(opener)), False
+                if piece.arguments:
+                    delta = {"tool_calls": [{"index": piece.index, "function": {"arguments": piece.arguments}}]}
+                    yield chunks.choice(c, dumps(delta)), True
+            elif isinstance(piece, Finish):
+                c = piece.choice
+                if not started[c]:
+                    yield role(c, False)
+                released, results, blocked = held[c].finish()
+                for out in released:
+                    yield chunks.text(out), True
+                reason = "content_filter" if blocked and not has_calls[c] else piece.reason
+                yield chunks.choice(c, b"{}", results=dumps(results), finish=reason), False
+            elif isinstance(piece, Usage):
+                chunk = usage_chunk(piece)
+                if chunk is not None:
+                    yield chunk, False

@@ -8,6 +8,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import wraps
+from typing import TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -23,6 +24,8 @@ from engine.faults import HEADER, FaultError, Faults, parse_header
 from engine.ratelimit import Decision
 from engine.responses import error_response, json_response, request_ids
 from engine.state import Engine
+
+T = TypeVar("T")
 
 # capability -> (what Azure's OperationNotSupported calls it, the operation name in 429 messages)
 OPERATIONS = {
@@ -101,6 +104,35 @@ class Call:
         configured = self.deployment.settings.tokens_per_second
         return self.engine.config.tokens_per_second if configured is None else configured
 
+    @property
+    def pace(self) -> float:
+        """Tokens per second the engine spaces an answer at: only for backends that ask for it (simulated)."""
+        return self.tokens_per_second if self.backends.paced_by_engine else 0.0
+
+    async def until_disconnect(self, work: Awaitable[T]) -> T:
+        """Await `work`, cancelling it (and so the backend's generation) if the client goes away first."""
+        if self.backends.paced_by_engine:
+            return await work  # answers at once: nothing to stop
+        task = asyncio.ensure_future(work)
+
+        async def watch() -> None:
+            while (await self.request.receive())["type"] != "http.disconnect":
+                pass
+            task.cancel()
+
+        watcher = asyncio.create_task(watch())
+        try:
+            return await task
+        except asyncio.CancelledError:
+            if watcher.done() and not watcher.cancelled():  # the client left; nobody reads this answer
+                raise errors.ApiError(499, {"error": {"code": "ClientClosedRequest",
+                                                      "message": "The client closed the request."}}) from None
+            raise
+        finally:
+            watcher.cancel()
+            if not task.done():
+                task.cancel()
+
     def charge(self, tokens: int) -> None:
         """Count the request and its estimated tokens against the deployment's limits, or answer 429."""
         deployment = self.deployment
@@ -118,7 +150,7 @@ class Call:
 
     async def wait_for_generation(self, tokens: int) -> None:
         """A non-streamed answer takes as long as its stream would: time to first token plus tokens at the pace."""
-        rate = self.tokens_per_second
+        rate = self.pace
         delay = (self.faults.ttft_ms or 0) / 1000 + (tokens / rate if rate else 0.0)
         if delay > 0:
             await asyncio.sleep(delay)
@@ -158,6 +190,7 @@ async def open_call(request: Request, capability: str, headers: dict[str, str]) 
         except FaultError as e:
             raise errors.invalid_request(f"{HEADER}: {e}", param=e.key, code="InvalidFaultHeader") from None
     call = Call(engine, request, deployment, faults, version, operation, headers)
+    headers["x-engine-backend"] = call.backends.name
     if faults.latency_ms:
         await asyncio.sleep(faults.latency_ms / 1000)
     if engine.dice.hits(deployment.name, faults):

@@ -5,19 +5,23 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import Any
 
 from starlette.responses import Response
 
 from engine import errors
-from engine.backends.base import CompletionRequest, Generation
+from engine.backends.base import CompletionRequest, Finish, Generation, TextDelta, Usage
 from engine.config import ModelSpec
 from engine.dataplane import sse
 from engine.dataplane import validation as v
 from engine.dataplane.common import Call, inference, now
-from engine.dataplane.moderation import filter_completion
+from engine.dataplane.generate import Pieces, collect
+from engine.dataplane.moderation import HeldText, filter_completion
+from engine.dataplane.offload import off_loop_if_large
 from engine.responses import dumps, read_json_object
-from engine.tokens import count_prompt_tokens, encoding_for, pieces
+from engine.tokens import count_prompt_tokens, encoding_for
 
 SUFFIX_MODELS = ("gpt-35-turbo-instruct",)
 
@@ -81,7 +85,14 @@ def parse(body: dict[str, Any], model: ModelSpec) -> tuple[CompletionRequest, di
 async def completions(call: Call) -> Response:
     body = await read_json_object(call.request)
     request, options = parse(body, call.model)
-    prompt_tokens = count_prompt_tokens(body["prompt"], call.model.token_model)  # token arrays count as sent
+    prompt_tokens = await off_loop_if_large(sum(map(len, request.prompts)), count_prompt_tokens, body["prompt"],
+                                            call.model.token_model)  # token arrays count as sent
+    if prompt_tokens + request.max_tokens > call.model.max_context_tokens:
+        raise errors.invalid_request(
+            f"This model's maximum context length is {call.model.max_context_tokens} tokens, however you requested "
+            f"{prompt_tokens + request.max_tokens} tokens ({prompt_tokens} in your prompt; {request.max_tokens} for "
+            "the completion). Please reduce your prompt; or completion length.", param="prompt",
+            code="context_length_exceeded")
     call.charge(prompt_tokens + request.max_tokens * options["best_of"] * len(request.prompts))
     filters = call.engine.content_filter
     verdicts = [filters.check(call.policy, p, "prompt") for p in request.prompts]
@@ -89,51 +100,68 @@ async def completions(call: Call) -> Response:
     if blocked is not None:
         raise errors.content_filtered(blocked.results)
     prompt_results = [{"prompt_index": i, "content_filter_results": vd.results} for i, vd in enumerate(verdicts)]
-    generations = await call.backends.completions.complete(request)
-    results = [filter_completion(call, g) for g in generations]
+    n_choices = request.n * len(request.prompts)
+    pieces = Pieces(call.backends.completions.complete(request), n_choices, request.max_tokens)
     completion_id = "cmpl-" + uuid.uuid4().hex[:29]
-    completion_tokens = sum(g.completion_tokens for g in generations)
-    usage = {"completion_tokens": completion_tokens, "prompt_tokens": prompt_tokens,
-             "total_tokens": prompt_tokens + completion_tokens}
     base = {"id": completion_id, "object": "text_completion", "created": now(), "model": call.model.name}
-    if not options["stream"]:
-        await call.wait_for_generation(completion_tokens)
-        choices = []
-        for i, (g, r) in enumerate(zip(generations, results, strict=True)):
-            prompt = request.prompts[i // request.n]
-            offset = len(prompt) if request.echo else 0
-            choices.append({"text": g.text, "index": i, "logprobs": _legacy_logprobs(g, offset),
-                            "finish_reason": g.finish_reason, "content_filter_results": r})
-        return call.json({**base, "choices": choices, "prompt_filter_results": prompt_results, "usage": usage})
-    return _stream(call, request, base, prompt_results, generations, results, usage, options["include_usage"])
-
-
-def _stream(call: Call, request: CompletionRequest, base: dict[str, Any], prompt_results: list[dict[str, Any]],
-            generations: list[Generation], results: list[dict[str, Any]], usage: dict[str, Any],
-            include_usage: bool) -> Response:
-    extra = {"usage": None} if include_usage else {}
-    first = {"id": "", "object": "", "created": 0, "model": "", "prompt_filter_results": prompt_results,
-             "choices": []}
-    events, flags = [sse.event(dumps(first))], [False]
-    enc = encoding_for(call.model.token_model)
-    for i, (g, r) in enumerate(zip(generations, results, strict=True)):
-        text = g.text
+    if options["stream"]:
+        events = _events(call, request, base, prompt_results, pieces, prompt_tokens, options["include_usage"])
+        return await sse.respond(events, call.faults, call.pace, call.headers, call.backends.paced_by_engine)
+    generations, usage = await call.until_disconnect(collect(pieces, request.logprobs is not None))
+    prompt_tokens = usage.prompt_tokens or prompt_tokens
+    completion_tokens = usage.completion_tokens or 0
+    await call.wait_for_generation(completion_tokens)
+    choices = []
+    for i, g in enumerate(generations):
+        prompt = request.prompts[i // request.n]
         if request.echo:
-            prompt = request.prompts[i // request.n]
-            events.append(sse.event(dumps({**base, "choices": [{"text": prompt, "index": i, "logprobs": None,
-                                                                "finish_reason": None}], **extra})))
-            flags.append(False)
-            text = text[len(prompt):]
-        for piece in pieces(enc.encode_ordinary(text), enc):
-            choice = {"text": piece, "index": i, "logprobs": None, "finish_reason": None,
-                      "content_filter_results": {}}
-            events.append(sse.event(dumps({**base, "choices": [choice], **extra})))
-            flags.append(True)
-        final = {"text": "", "index": i, "logprobs": None, "finish_reason": g.finish_reason,
-                 "content_filter_results": r}
-        events.append(sse.event(dumps({**base, "choices": [final], **extra})))
-        flags.append(False)
-    if include_usage:
-        events.append(sse.event(dumps({**base, "choices": [], "usage": usage})))
-        flags.append(False)
-    return sse.respond(events, flags, call.faults, call.tokens_per_second, call.headers)
+            g.text = prompt + g.text
+        results = filter_completion(call, g)
+        offset = len(prompt) if request.echo else 0
+        choices.append({"text": g.text, "index": i, "logprobs": _legacy_logprobs(g, offset),
+                        "finish_reason": g.finish_reason, "content_filter_results": results})
+    usage_body = {"completion_tokens": completion_tokens, "prompt_tokens": prompt_tokens,
+                  "total_tokens": prompt_tokens + completion_tokens}
+    return call.json({**base, "choices": choices, "prompt_filter_results": prompt_results, "usage": usage_body})
+
+
+async def _events(call: Call, request: CompletionRequest, base: dict[str, Any], prompt_results: list[dict[str, Any]],
+                  pieces: Pieces, prompt_tokens: int, include_usage: bool) -> AsyncIterator[tuple[bytes, bool]]:
+    extra = {"usage": None} if include_usage else {}
+
+    def chunk(i: int, text: str, finish: str | None = None, results: dict[str, Any] | None = None) -> bytes:
+        choice: dict[str, Any] = {"text": text, "index": i, "logprobs": None, "finish_reason": finish}
+        if results is not None:
+            choice["content_filter_results"] = results
+        return dumps({**base, "choices": [choice], **extra})
+
+    yield dumps({"id": "", "object": "", "created": 0, "model": "", "prompt_filter_results": prompt_results,
+                 "choices": []}), False
+    started = [False] * pieces.n
+    held = [HeldText(call) for _ in range(pieces.n)]
+    async with aclosing(aiter(pieces)) as stream:
+        async for piece in stream:
+            if isinstance(piece, Usage):
+                if include_usage:
+                    usage = {"completion_tokens": piece.completion_tokens or 0,
+                             "prompt_tokens": piece.prompt_tokens or prompt_tokens,
+                             "total_tokens": (piece.prompt_tokens or prompt_tokens) + (piece.completion_tokens or 0)}
+                    yield dumps({**base, "choices": [], "usage": usage}), False
+                continue
+            i = piece.choice
+            if request.echo and not started[i]:
+                yield chunk(i, request.prompts[i // request.n]), False
+            started[i] = True
+            if isinstance(piece, TextDelta):
+                released, blocked = held[i].add(piece)
+                for out in released:
+                    yield chunk(i, out.text, results={}), True
+                if blocked:
+                    pieces.end(i)
+                    _, results, _ = held[i].finish()
+                    yield chunk(i, "", "content_filter", results), False
+            elif isinstance(piece, Finish):
+                released, results, blocked = held[i].finish()
+                for out in released:
+                    yield chunk(i, out.text, results={}), True
+                yield chunk(i, "", "content_filter" if blocked else piece.reason, results), False

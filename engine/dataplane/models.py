@@ -1,4 +1,4 @@
-"""GET /openai/models and /openai/models/{id}: base models and succeeded fine-tunes, labelled simulated."""
+"""GET /openai/models and /openai/models/{id}: base models and succeeded fine-tunes, labelled real or simulated."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ def lifecycle_status(model: ModelSpec) -> str:
     return "preview" if model.lifecycle.lower() == "preview" else "generally-available"
 
 
-def as_api(model: ModelSpec) -> dict[str, Any]:
+def as_api(model: ModelSpec, backend: str | None = None) -> dict[str, Any]:
+    """The data-plane shape; `backend` is the name the loaded backend gives itself (the catalog's, by default)."""
+    backend = backend or model.backend
     deprecation = {key: value for key in ("fine_tune", "inference")
                    if (value := model.deprecation_unix(key)) is not None}
     data: dict[str, Any] = {
@@ -31,7 +33,7 @@ def as_api(model: ModelSpec) -> dict[str, Any]:
         },
         "lifecycle_status": lifecycle_status(model), "deprecation": deprecation,
         # Not an Azure field: says plainly which models are real and which simulated (and why).
-        "engine": engine_label(model),
+        "engine": engine_label(model, backend),
     }
     if model.base is not None:
         data["model"] = model.base.id
@@ -41,7 +43,7 @@ def as_api(model: ModelSpec) -> dict[str, Any]:
 
 @authoring
 async def list_models(request: Request, engine: Engine, headers: dict[str, str]) -> Response:
-    models = [as_api(m) for m in engine.config.catalog.all()]
+    models = [as_api(m, engine.backend(m.backend).name) for m in engine.config.catalog.all()]
     return json_response({"object": "list", "data": models}, headers=headers)
 
 
@@ -51,4 +53,4 @@ async def get_model(request: Request, engine: Engine, headers: dict[str, str]) -
     model = next((m for m in engine.config.catalog.all() if m.id == model_id), None)
     if model is None:
         raise errors.authoring(404, "notFound", f"The model '{model_id}' does not exist.")
-    return json_response(as_api(model), headers=headers)
+    return json_response(as_api(model, engine.backend(model.backend).name), headers=headers)

@@ -1,9 +1,11 @@
-"""Server-sent events: one write when nothing is paced, otherwise batched writes on the token schedule."""
+"""Server-sent events: one write when nothing waits, batched writes on a paced schedule, or each event as it comes."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import aclosing
 
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -32,64 +34,108 @@ def event(payload: bytes) -> bytes:
     return b"data: " + payload + b"\n\n"
 
 
-class EventStream:
-    """An ASGI response sending `events` at their due times (seconds after the start), batching what is due."""
+async def _arranged(events: AsyncIterator[tuple[bytes, bool]], faults: Faults) -> AsyncIterator[tuple[bytes, bool]]:
+    """The events as SSE frames with [DONE], the fault header's malformed event and cut applied. A cut stream ends
+    with (b"", False) in place of the events it drops."""
 
-    def __init__(self, events: list[bytes], dues: list[float], headers: dict[str, str], cut: bool) -> None:
-        self.events, self.dues, self.cut = events, dues, cut
+    async def framed() -> AsyncIterator[tuple[bytes, bool]]:
+        async with aclosing(events) as source:
+            async for payload, is_token in source:
+                yield event(payload), is_token
+        yield DONE, False
+
+    malformed, cut = faults.malformed_after, faults.cut_after
+    sent = 0
+    async with aclosing(framed()) as source:
+        async for frame in source:
+            if malformed is not None and sent == malformed:
+                if cut is not None and sent >= cut:
+                    yield b"", False
+                    return
+                yield MALFORMED, False
+                sent += 1
+            if cut is not None and sent >= cut:
+                yield b"", False
+                return
+            yield frame
+            sent += 1
+    if malformed is not None and sent < malformed:  # asked for after the end: it goes last, as before
+        yield MALFORMED, False
+
+
+class EventStream:
+    """An ASGI response sending events as they come. Paced: at their due times (seconds after the start), batching
+    what is due within 2 ms; unpaced: each as soon as the backend gives it. A client that goes away cancels the
+    stream, which closes the backend's generator and so stops its generation."""
+
+    def __init__(self, events: AsyncIterator[tuple[bytes, bool]], headers: dict[str, str], ttft: float,
+                 tokens_per_second: float, paced: bool) -> None:
+        self.events, self.ttft, self.rate, self.paced = events, ttft, tokens_per_second, paced
         self.headers = [(k.encode(), v.encode()) for k, v in headers.items()]
         self.headers.append((b"content-type", b"text/event-stream; charset=utf-8"))
         self.headers.append((b"cache-control", b"no-cache"))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": self.headers})
-        loop = asyncio.get_running_loop()
-        gone = asyncio.Event()
+        pump = asyncio.ensure_future(self._pump(send))
 
         async def watch() -> None:
             while (await receive())["type"] != "http.disconnect":
                 pass
-            gone.set()
+            pump.cancel()
 
         watcher = asyncio.create_task(watch())
         try:
-            start, i, n = loop.time(), 0, len(self.events)
-            while i < n and not gone.is_set():
-                wait = start + self.dues[i] - loop.time()
-                if wait > 0:
-                    await asyncio.sleep(wait)
-                elapsed = loop.time() - start + 0.002  # whatever is due within 2 ms goes in the same write
-                j = i + 1
-                while j < n and self.dues[j] <= elapsed:
-                    j += 1
-                await send({"type": "http.response.body", "body": b"".join(self.events[i:j]), "more_body": True})
-                i = j
-            if self.cut:
-                raise StreamCut
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            cut = await pump
+        except asyncio.CancelledError:
+            if not pump.cancelled():
+                raise
+            return  # the client went away: nothing more to send
         finally:
             watcher.cancel()
+            if not pump.done():
+                pump.cancel()
+        if cut:
+            raise StreamCut
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def _pump(self, send: Send) -> bool:
+        """Send every event; True when the stream is cut (the fault header asked for it)."""
+        loop = asyncio.get_running_loop()
+        start, tokens, batch = loop.time(), 0, []
+        async with aclosing(self.events) as events:
+            async for frame, is_token in events:
+                if not frame:
+                    if batch:
+                        await send({"type": "http.response.body", "body": b"".join(batch), "more_body": True})
+                    return True
+                due = 0.0
+                if is_token:
+                    due = self.ttft + (tokens / self.rate if self.paced and self.rate else 0.0)
+                    tokens += 1
+                wait = start + due - loop.time()
+                if batch and (wait > 0.002 or not self.paced):
+                    await send({"type": "http.response.body", "body": b"".join(batch), "more_body": True})
+                    batch = []
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                batch.append(frame)
+                if not self.paced:
+                    await send({"type": "http.response.body", "body": frame, "more_body": True})
+                    batch = []
+        if batch:
+            await send({"type": "http.response.body", "body": b"".join(batch), "more_body": True})
+        return False
 
 
-def respond(events: list[bytes], token_flags: list[bool], faults: Faults, tokens_per_second: float,
-            headers: dict[str, str]) -> Response | EventStream:
-    """The whole stream for `events` (without [DONE]); token_flags marks the events that carry one token each."""
-    events = [*events, DONE]
-    token_flags = [*token_flags, False]
-    if faults.malformed_after is not None:
-        at = min(faults.malformed_after, len(events))
-        events.insert(at, MALFORMED)
-        token_flags.insert(at, False)
-    cut = faults.cut_after is not None and faults.cut_after < len(events)
-    if cut:
-        events, token_flags = events[: faults.cut_after], token_flags[: faults.cut_after]
+async def respond(events: AsyncIterator[tuple[bytes, bool]], faults: Faults, tokens_per_second: float,
+                  headers: dict[str, str], paced: bool) -> Response | EventStream:
+    """The whole stream for `events` (JSON payloads without [DONE], each flagged when it carries one token).
+    `paced`: the backend answers at once and the engine spaces its tokens at tokens_per_second."""
     ttft = (faults.ttft_ms or 0) / 1000
-    if not (cut or ttft or tokens_per_second):
-        return Response(b"".join(events), headers=headers, media_type=MEDIA_TYPE)
-    dues, due, tokens = [], 0.0, 0
-    for is_token in token_flags:
-        if is_token:
-            due = ttft + (tokens / tokens_per_second if tokens_per_second else 0.0)
-            tokens += 1
-        dues.append(due)
-    return EventStream(events, dues, headers, cut)
+    arranged = _arranged(events, faults)
+    if paced and not (faults.cut_after is not None or ttft or tokens_per_second):
+        # Nothing to wait for: the whole stream in one write.
+        frames = [frame async for frame, _ in arranged]
+        return Response(b"".join(frames), headers=headers, media_type=MEDIA_TYPE)
+    return EventStream(arranged, headers, ttft, tokens_per_second, paced)
