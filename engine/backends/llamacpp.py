@@ -50,7 +50,7 @@ class Sampling:
     top_p: float = 1.0
     stop: tuple[str, ...] = ()
     seed: int | None = None
-    schema: dict[str, Any] | None = None  # constrain the output to JSON (an empty dict: any JSON object)
+    grammar: Any = None  # a LlamaGrammar constraining the output (JSON mode, json_schema, tool arguments)
 
 
 def load_llama(path: str) -> LoadedLlama:
@@ -101,7 +101,9 @@ def chat_messages(messages: list[dict[str, Any]], extra_system: str = "") -> lis
     return out
 
 
-def _grammar(schema: dict[str, Any] | None) -> Any:
+def grammar_for(schema: dict[str, Any] | None) -> Any:
+    """llama.cpp's grammar for JSON (an empty schema: any JSON object), or None. Built before a response starts,
+    so a schema it cannot express is a 400, not a broken stream."""
     if schema is None:
         return None
     from llama_cpp.llama_grammar import JSON_GBNF, LlamaGrammar
@@ -144,7 +146,7 @@ def _decode(loaded: LoadedLlama, prompt: str, sampling: Sampling, stops: list[st
     with loaded.lock:
         stream = llama.create_completion(
             tokens, max_tokens=max_tokens, temperature=sampling.temperature, top_p=sampling.top_p, seed=seed,
-            stop=[*stops, *sampling.stop] or None, grammar=_grammar(sampling.schema), stream=True)
+            stop=[*stops, *sampling.stop] or None, grammar=sampling.grammar, stream=True)
         try:
             for chunk in stream:
                 choice = chunk["choices"][0]
@@ -202,13 +204,21 @@ class LlamaModels:
                                                   f"The model file of {model.name} ({model.asset}) is missing."}})
         return self.models.get(model.name, str(path))
 
-    def chat(self, model: ModelSpec, messages: list[dict[str, Any]], sampling: Sampling,
+    def admit(self, model: ModelSpec) -> LocalModel[LoadedLlama]:
+        """The loaded model, or 429 when its queue is full (before the response starts)."""
+        local = self.get(model)
+        local.admit()
+        return local
+
+    @staticmethod
+    def chat(local: LocalModel[LoadedLlama], messages: list[dict[str, Any]], sampling: Sampling,
              extra_system: str = "") -> AsyncIterator[Piece]:
         plain = chat_messages(messages, extra_system)
-        return generate(self.get(model), lambda loaded: format_chat(loaded, plain), sampling)
+        return generate(local, lambda loaded: format_chat(loaded, plain), sampling)
 
-    def complete(self, model: ModelSpec, prompt: str, sampling: Sampling) -> AsyncIterator[Piece]:
-        return generate(self.get(model), lambda loaded: (prompt, []), sampling)
+    @staticmethod
+    def complete(local: LocalModel[LoadedLlama], prompt: str, sampling: Sampling) -> AsyncIterator[Piece]:
+        return generate(local, lambda loaded: (prompt, []), sampling)
 
 
 def schema_for(request: ChatRequest) -> tuple[dict[str, Any] | None, str]:
@@ -237,8 +247,7 @@ def forced_tool(request: ChatRequest) -> dict[str, Any] | None:
                 tools[0])
 
 
-def sampling_of(request: ChatRequest | CompletionRequest, schema: dict[str, Any] | None = None,
-                index: int = 0) -> Sampling:
+def sampling_of(request: ChatRequest | CompletionRequest, grammar: Any = None, index: int = 0) -> Sampling:
     seed = None if request.seed is None else request.seed + index  # choice i of n draws differently
     return Sampling(max_tokens=request.max_tokens, temperature=request.temperature,
-                    top_p=getattr(request, "top_p", 1.0), stop=tuple(request.stop), seed=seed, schema=schema)
+                    top_p=getattr(request, "top_p", 1.0), stop=tuple(request.stop), seed=seed, grammar=grammar)

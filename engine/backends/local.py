@@ -65,11 +65,15 @@ class LocalModel(Generic[T]):
     def loaded(self) -> bool:
         return self._loaded is not None
 
-    @contextlib.asynccontextmanager
-    async def turn(self) -> AsyncIterator[T]:
-        """Wait for this model's turn (429 when the queue is full), then hold it for the body of the `with`."""
+    def admit(self) -> None:
+        """429 when `queue_limit` requests already wait. Called before a response starts (a stream cannot turn into
+        a 429 once its 200 is sent), so a few requests admitted at the same moment may wait beyond the bound."""
         if self.waiting >= self.queue_limit and self._turn.locked():
             raise model_busy(self.name, self.waiting, self._average_seconds * (self.waiting + 1))
+
+    @contextlib.asynccontextmanager
+    async def turn(self) -> AsyncIterator[T]:
+        """Wait for this model's turn, then hold it for the body of the `with`."""
         self.waiting += 1
         try:
             await self._turn.acquire()
@@ -84,6 +88,7 @@ class LocalModel(Generic[T]):
 
     async def run(self, work: Callable[[T], R]) -> R:
         """Run `work(model)` in a worker thread during this model's turn."""
+        self.admit()
         async with self.turn() as model:
             return await asyncio.to_thread(work, model)
 

@@ -6,6 +6,7 @@ import contextlib
 import random
 import string
 from collections.abc import AsyncIterator
+from typing import Any
 
 from engine.backends.base import (
     Backends,
@@ -17,8 +18,9 @@ from engine.backends.base import (
     ToolCallDelta,
     Usage,
 )
-from engine.backends.llamacpp import LlamaModels, forced_tool, sampling_of, schema_for
+from engine.backends.llamacpp import LlamaModels, LoadedLlama, forced_tool, grammar_for, sampling_of, schema_for
 from engine.backends.llamacpp import Piece as Decoded
+from engine.backends.local import LocalModel
 from engine.backends.onnx_tts import OnnxSpeech
 from engine.backends.sentence_embeddings import SentenceEmbeddings
 from engine.backends.simulated import simulated_backends
@@ -48,17 +50,24 @@ class LlamaChat:
     def __init__(self, models: LlamaModels) -> None:
         self.models = models
 
-    async def chat(self, request: ChatRequest) -> AsyncIterator[Piece]:
+    def chat(self, request: ChatRequest) -> AsyncIterator[Piece]:
+        """Checks that answer 4xx (a full queue, a schema llama.cpp cannot express) run here, before the response
+        starts; the pieces come from the generator this returns."""
+        local = self.models.admit(request.model)
         tool = forced_tool(request)
         schema, instruction = schema_for(request)
         if tool is not None:
             schema = tool.get("parameters") or {"type": "object", "properties": {}}
             instruction = (f"Call the function {tool['name']} ({tool.get('description', '')}). Answer only with its "
                            "arguments as JSON.")
+        return self._pieces(request, local, grammar_for(schema), instruction, tool["name"] if tool else None)
+
+    async def _pieces(self, request: ChatRequest, local: LocalModel[LoadedLlama], grammar: Any, instruction: str,
+                      tool: str | None) -> AsyncIterator[Piece]:
         usage = Usage(completion_tokens=0)
         for i in range(request.n):
-            decoded = self.models.chat(request.model, request.messages, sampling_of(request, schema, i), instruction)
-            async with contextlib.aclosing(_choice(decoded, i, usage, tool["name"] if tool else None)) as pieces:
+            decoded = self.models.chat(local, request.messages, sampling_of(request, grammar, i), instruction)
+            async with contextlib.aclosing(_choice(decoded, i, usage, tool)) as pieces:
                 async for piece in pieces:
                     yield piece
         yield usage
@@ -68,12 +77,15 @@ class LlamaCompletions:
     def __init__(self, models: LlamaModels) -> None:
         self.models = models
 
-    async def complete(self, request: CompletionRequest) -> AsyncIterator[Piece]:
+    def complete(self, request: CompletionRequest) -> AsyncIterator[Piece]:
+        return self._pieces(request, self.models.admit(request.model))
+
+    async def _pieces(self, request: CompletionRequest, local: LocalModel[LoadedLlama]) -> AsyncIterator[Piece]:
         usage = Usage(completion_tokens=0)
         prompt_total = 0
         for p, prompt in enumerate(request.prompts):
             for i in range(request.n):
-                decoded = self.models.complete(request.model, prompt, sampling_of(request, None, i))
+                decoded = self.models.complete(local, prompt, sampling_of(request, None, i))
                 async with contextlib.aclosing(_choice(decoded, p * request.n + i, usage, None)) as pieces:
                     async for piece in pieces:
                         yield piece

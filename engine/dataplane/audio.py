@@ -120,8 +120,8 @@ async def speech(call: Call) -> Response:
     fmt = v.one_of(body, "response_format", SPEECH_FORMATS, "wav")
     if fmt not in speech_backend.formats:
         supported = " or ".join(f"'{f}'" for f in sorted(speech_backend.formats))
-        raise errors.invalid_request(f"response_format '{fmt}' is not supported by the {call.backends.name} backend; use "
-                                     f"{supported}.", param="response_format", code="unsupported_value")
+        raise errors.invalid_request(f"response_format '{fmt}' is not supported by the {call.backends.name} backend; "
+                                     f"use {supported}.", param="response_format", code="unsupported_value")
     speed = v.number(body, "speed", 0.25, 4.0, 1.0)
     call.charge(0)
     audio = await speech_backend.speak(call.model, text or " ", voice, speed or 1.0, fmt)

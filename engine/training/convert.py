@@ -12,7 +12,7 @@ from pathlib import Path
 
 def cache_folder(gguf: Path, cache_dir: Path) -> Path:
     # Keyed by the file's name and size: a different GGUF under the same name gets its own folder.
-    key = hashlib.sha1(f"{gguf.resolve()}:{gguf.stat().st_size}".encode()).hexdigest()[:12]
+    key = hashlib.blake2b(f"{gguf.resolve()}:{gguf.stat().st_size}".encode(), digest_size=6).hexdigest()
     return cache_dir / f"{gguf.stem}-{key}-hf"
 
 
