@@ -135,7 +135,7 @@ def gguf_model(raw: dict[str, Any]) -> dict[str, Any]:
     """A GGUF file the user points the engine at (`real_models.gguf_files`) as a chat catalog entry."""
     if not isinstance(raw, dict) or not raw.get("name") or not raw.get("path"):
         raise ConfigError(f"real_models.gguf_files: each entry needs a name and a path, got {raw!r}")
-    return {"name": raw["name"], "version": str(raw.get("version", "1")), "backend": "llama.cpp",
+    return {"name": raw["name"], "version": str(raw.get("version", "1")), "id": raw["name"], "backend": "llama.cpp",
             "asset": str(Path(raw["path"]).expanduser()), "estimate_as": "gpt-4o-mini",
             "capabilities": ["chat", "completions", "json_schema", "tools"],
             "max_context_tokens": int(raw.get("context", 2048)), "max_output_tokens": int(raw.get("context", 2048)),

@@ -144,6 +144,10 @@ def _decode(loaded: LoadedLlama, prompt: str, sampling: Sampling, stops: list[st
     seed = sampling.seed if sampling.seed is not None else random.getrandbits(31)
     text, reason = "", None
     with loaded.lock:
+        if sampling.seed is not None:
+            # Evaluate the whole prompt afresh: a prompt half taken from the cache gives slightly different logits,
+            # and the same seed must give the same answer.
+            llama.reset()
         stream = llama.create_completion(
             tokens, max_tokens=max_tokens, temperature=sampling.temperature, top_p=sampling.top_p, seed=seed,
             stop=[*stops, *sampling.stop] or None, grammar=sampling.grammar, stream=True)

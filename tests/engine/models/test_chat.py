@@ -42,6 +42,10 @@ def test_the_backend_says_it_is_llama_cpp_in_the_models_list(real_engine):
     assert by_id["gpt-4o-mini-2024-07-18"]["engine"]["simulated"] is True
     health = httpx2.get(f"{real_engine.url}/engine/health").json()
     assert "llama.cpp" in health["real_backends"] and health["real_models"] == "on"
+    answer = httpx2.post(f"{real_engine.url}/openai/deployments/chat/chat/completions",
+                         params={"api-version": API_VERSION}, headers=real_engine.api_headers, timeout=60,
+                         json={"messages": ASK, "max_tokens": 2})
+    assert answer.headers["x-engine-backend"] == "llama.cpp"
 
 
 def test_json_mode_returns_valid_json(real_sdk):
