@@ -23,7 +23,8 @@ def real_engine() -> Iterator[EngineServer]:
 
 
 @pytest.fixture(scope="session")
-def real_sdk(real_engine: EngineServer) -> AzureOpenAI:
-    return AzureOpenAI(azure_endpoint=real_engine.url, api_key=real_engine.api_key, api_version=API_VERSION,
-                       max_retries=0, timeout=120)
+def real_sdk(real_engine: EngineServer) -> Iterator[AzureOpenAI]:
+    with AzureOpenAI(azure_endpoint=real_engine.url, api_key=real_engine.api_key, api_version=API_VERSION,
+                     max_retries=0, timeout=120) as client:
+        yield client  # closed first, so the engine does not wait on its keep-alive connections to stop
 

@@ -71,6 +71,7 @@ def test_pcm_is_raw_24khz_samples_and_speed_shortens_speech(real_sdk):
     assert len(fast) < len(normal) * 0.7
 
 
+@pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")  # the SDK marks translations deprecated
 def test_translation_is_refused_by_the_english_only_model(real_sdk, spoken):
     with pytest.raises(openai.BadRequestError) as refused:
         real_sdk.audio.translations.create(model="whisper", file=("speech.wav", spoken))
