@@ -5,13 +5,14 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test test-services lint bench system-deps clean help
+.PHONY: run test test-services lint bench system-deps clean help conformance
 
 help:
 	@echo "make run            install, migrate and start Studio on the embedded defaults"
 	@echo "make test           install and run ruff and the whole suite on the embedded defaults"
 	@echo "make test-services  the suite against DATABASE_URL (PostgreSQL) and REDIS_URL"
 	@echo "make bench          print the benchmark ratios"
+	@echo "make conformance    the engine against Azure's spec and generated bodies, at length"
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Studio needs Python 3.11 ($(PYTHON) not found)"; exit 1; }
@@ -56,3 +57,9 @@ bench: $(VENV)/.installed-dev $(VENV)/.installed-models
 
 clean:
 	rm -rf $(VENV) var/staticfiles .pytest_cache .ruff_cache
+
+# The engine against Azure's inference spec (schemathesis) and Hypothesis bodies, with many more examples than
+# `make test` runs (fixed seed either way). Takes a few minutes.
+conformance: $(VENV)/.installed-dev
+	ENGINE_CONFORMANCE_EXAMPLES=200 ENGINE_FUZZ_EXAMPLES=300 $(BIN)/python -m pytest \
+		tests/engine/test_conformance.py tests/engine/test_fuzz_bodies.py

@@ -1,8 +1,10 @@
-"""Engine throughput: non-streamed chat completions per second and the time to receive a 1,000-token stream.
+"""Engine throughput: non-streamed chat completions per second, server CPU per 16-token chat, a 1,000-token stream.
 
 Starts the engine (`python -m engine`) and a bare ASGI hello-world app on the same uvicorn server kind
 (httptools + uvloop), drives both with the same keep-alive load generator, and prints the figures of this one run,
-their ratio, and PASS/FAIL against the targets. Exit status 1 when a target is missed.
+their ratio, and PASS/FAIL against the targets. CPU per request is the server process's own CPU time (user + system)
+over a measurement divided by the requests it answered; the engine's figure minus the bare app's is what the
+simulated backend and the engine add to an HTTP answer. Exit status 1 when a target is missed.
 
 Run: .venv/bin/python bench/engine_throughput.py [--seconds 5] [--connections 32]
 """
@@ -21,6 +23,7 @@ import time
 from pathlib import Path
 
 import httpx2
+import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere
@@ -29,6 +32,7 @@ from studio.stack import die_with_parent  # noqa: E402 - needs the path above
 from tests.processes import free_port, stop, wait_until_serving  # noqa: E402
 
 CHAT_TARGET_RPS = 1000
+CPU_TARGET_MS = 0.5  # engine CPU per non-streamed 16-token chat, above the bare ASGI app's CPU per answer
 STREAM_TARGET_MS = 100
 STREAM_TOKENS = 1000
 BENCH_DEPLOYMENT = "bench"
@@ -105,6 +109,31 @@ def load(port: int, request: bytes, seconds: float, connections: int) -> tuple[f
         return asyncio.run(_load(port, request, seconds, connections))
 
 
+def cpu_ms_per_request(server: subprocess.Popen[bytes], port: int, request: bytes, seconds: float,
+                       connections: int) -> float:
+    """The server process's CPU milliseconds per answered request under load (the warm-up is not counted)."""
+    process = psutil.Process(server.pid)
+    counts, errors = [0], []
+
+    async def run() -> float:
+        await asyncio.gather(*(_connection(port, request, time.monotonic() + 0.5, [0], []) for _ in range(connections)))
+        before = process.cpu_times()
+        await asyncio.gather(*(_connection(port, request, time.monotonic() + seconds, counts, errors)
+                               for _ in range(connections)))
+        after = process.cpu_times()
+        return (after.user - before.user) + (after.system - before.system)
+
+    try:
+        import uvloop
+
+        cpu = uvloop.run(run())
+    except ImportError:
+        cpu = asyncio.run(run())
+    if errors or not counts[0]:
+        raise RuntimeError(f"CPU measurement failed: {len(errors)} errors, first {errors[:1]}")
+    return cpu * 1000 / counts[0]
+
+
 def stream_times(url: str, key: str, runs: int) -> list[float]:
     """Seconds from sending a 1,000-token streaming request to reading its `data: [DONE]`, per run."""
     body = {"messages": [{"role": "user", "content": f"Write {STREAM_TOKENS * 2} words about rivers."}],
@@ -128,6 +157,13 @@ def stream_times(url: str, key: str, runs: int) -> list[float]:
             if i:  # the first run warms the connection and caches
                 out.append(elapsed)
     return out
+
+
+def check_sixteen_tokens(url: str, key: str, body: dict) -> None:
+    answer = httpx2.post(f"{url}/openai/deployments/{BENCH_DEPLOYMENT}/chat/completions?api-version=2024-10-21",
+                         json=body, headers={"api-key": key}).json()
+    if answer["usage"]["completion_tokens"] != 16:
+        raise RuntimeError(f"the CPU measurement expects 16-token answers, got {answer['usage']}")
 
 
 def create_bench_deployment(url: str, arm_token: str) -> None:
@@ -178,6 +214,16 @@ def main() -> int:
 
             hello_rps, hello_errors = load(hello_port, hello_request, args.seconds, args.connections)
             chat_rps, chat_errors = load(engine_port, chat_request, args.seconds, args.connections)
+            # Sixteen tokens every time: the user asks for far more, max_tokens cuts it (finish_reason length).
+            short = {"messages": [{"role": "user", "content": "Write 200 words about the weather."}],
+                     "max_tokens": 16, "seed": 1}
+            short_request = raw_request(
+                "POST", f"/openai/deployments/{BENCH_DEPLOYMENT}/chat/completions?api-version=2024-10-21",
+                {"api-key": keys["key1"], "content-type": "application/json"}, json.dumps(short).encode())
+            short_hello = raw_request("POST", "/", {"content-type": "application/json"}, json.dumps(short).encode())
+            check_sixteen_tokens(url, keys["key1"], short)
+            hello_cpu = cpu_ms_per_request(hello, hello_port, short_hello, args.seconds, args.connections)
+            chat_cpu = cpu_ms_per_request(engine, engine_port, short_request, args.seconds, args.connections)
             streams = stream_times(url, keys["key1"], args.stream_runs)
         except Exception:
             for log in (engine_log, hello_log):
@@ -190,6 +236,8 @@ def main() -> int:
     stream_ms = statistics.median(streams) * 1000
     chat_ok = chat_rps >= CHAT_TARGET_RPS and not chat_errors
     stream_ok = stream_ms < STREAM_TARGET_MS
+    added_cpu = chat_cpu - hello_cpu
+    cpu_ok = added_cpu <= CPU_TARGET_MS
     print(f"machine: {os.cpu_count()} cores; load generator in this process; {args.connections} keep-alive "
           f"connections; {args.seconds:g} s per measurement")
     print(f"hello-world ASGI app (uvicorn httptools+uvloop): {hello_rps:8.0f} req/s"
@@ -198,10 +246,14 @@ def main() -> int:
           + (f"  errors: {len(chat_errors)} (first {chat_errors[0]})" if chat_errors else ""))
     print(f"ratio engine / hello-world:                      {chat_rps / hello_rps:8.2f}")
     print(f"[{'PASS' if chat_ok else 'FAIL'}] chat completions >= {CHAT_TARGET_RPS} req/s: {chat_rps:.0f}")
+    print(f"server CPU per answer: hello-world {hello_cpu:.3f} ms, engine 16-token chat {chat_cpu:.3f} ms, "
+          f"ratio {chat_cpu / hello_cpu:.2f}")
+    print(f"[{'PASS' if cpu_ok else 'FAIL'}] engine CPU per 16-token chat above the bare ASGI answer <= "
+          f"{CPU_TARGET_MS} ms: {added_cpu:.3f} ms")
     print(f"1,000-token stream at unlimited rate, {len(streams)} runs: median {stream_ms:.1f} ms, "
           f"min {min(streams) * 1000:.1f} ms, max {max(streams) * 1000:.1f} ms")
     print(f"[{'PASS' if stream_ok else 'FAIL'}] 1,000-token stream < {STREAM_TARGET_MS} ms: {stream_ms:.1f} ms")
-    return 0 if chat_ok and stream_ok else 1
+    return 0 if chat_ok and stream_ok and cpu_ok else 1
 
 
 if __name__ == "__main__":

@@ -21,10 +21,10 @@ Handler = Callable[[Request, Engine, Deployment], Awaitable[Response]]
 
 async def health(request: Request) -> Response:
     engine: Engine = request.app.state.engine
-    backends = sorted({d.model.backend for d in engine.deployments.all()} | {"simulated"})
-    return json_response({"status": "ok", "backend": "simulated" if backends == ["simulated"] else "mixed",
-                          "backends": backends, "deployments": len(engine.deployments.all()),
-                          **engine.backend_status.as_dict()})
+    # The backends the deployments answer with, by the names the backends give themselves.
+    names = sorted({engine.backend(d.model.backend).name for d in engine.deployments.all()})
+    return json_response({"status": "ok", "backend": ", ".join(names) or "none", "backends": names,
+                          "deployments": len(engine.deployments.all()), **engine.backend_status.as_dict()})
 
 
 async def image(request: Request) -> Response:

@@ -86,6 +86,7 @@ def routes() -> list[Route]:
         Route("/openai/fine_tuning/jobs/{job_id}/cancel", jobs.cancel_job, methods=["POST"]),
         Route("/openai/fine_tuning/jobs/{job_id}/events", jobs.job_events, methods=["GET"]),
         Route("/openai/fine_tuning/jobs/{job_id}/checkpoints", jobs.job_checkpoints, methods=["GET"]),
+        *v1_routes(),
         # ARM control plane
         Route(ACCOUNT, account.account, methods=["GET"]),
         Route(f"{ACCOUNT}/listKeys", account.list_keys, methods=["POST"]),
@@ -103,6 +104,30 @@ def routes() -> list[Route]:
         Route(f"{ACCOUNT}/raiPolicies/{{name}}", raipolicies.delete, methods=["DELETE"]),
         Route(f"{LOCATION}/models", account.location_models, methods=["GET"]),
         Route(f"{LOCATION}/usages", account.location_usages, methods=["GET"]),
+    ]
+
+
+def v1_routes() -> list[Route]:
+    """Azure's v1 API: the same handlers as the dated routes, the deployment named in the body's `model`."""
+    v1 = "/openai/v1"
+    return [
+        Route(f"{v1}/chat/completions", chat.chat_completions, methods=["POST"]),
+        Route(f"{v1}/completions", completions.completions, methods=["POST"]),
+        Route(f"{v1}/embeddings", embeddings.embeddings, methods=["POST"]),
+        Route(f"{v1}/models", models.list_models, methods=["GET"]),
+        Route(f"{v1}/models/{{model_id:path}}", models.get_model, methods=["GET"]),
+        Route(f"{v1}/files", files.upload, methods=["POST"]),
+        Route(f"{v1}/files", files.list_files, methods=["GET"]),
+        Route(f"{v1}/files/{{file_id}}", files.get_file, methods=["GET"]),
+        Route(f"{v1}/files/{{file_id}}", files.delete_file, methods=["DELETE"]),
+        Route(f"{v1}/files/{{file_id}}/content", files.file_content, methods=["GET"]),
+        Route(f"{v1}/fine_tuning/jobs", jobs.create, methods=["POST"]),
+        Route(f"{v1}/fine_tuning/jobs", jobs.list_jobs, methods=["GET"]),
+        Route(f"{v1}/fine_tuning/jobs/{{job_id}}", jobs.get_job, methods=["GET"]),
+        Route(f"{v1}/fine_tuning/jobs/{{job_id}}", jobs.delete_job, methods=["DELETE"]),
+        Route(f"{v1}/fine_tuning/jobs/{{job_id}}/cancel", jobs.cancel_job, methods=["POST"]),
+        Route(f"{v1}/fine_tuning/jobs/{{job_id}}/events", jobs.job_events, methods=["GET"]),
+        Route(f"{v1}/fine_tuning/jobs/{{job_id}}/checkpoints", jobs.job_checkpoints, methods=["GET"]),
     ]
 
 

@@ -30,7 +30,9 @@ class Faults:
 
     def over(self, base: Faults) -> Faults:
         """These settings layered over `base`: a key given here wins."""
-        given = {k: v for k, v in asdict(self).items() if v is not None}
+        if base == NONE:  # every request layers its deployment's faults over the defaults: usually nothing to do
+            return self
+        given = {f.name: value for f in fields(self) if (value := getattr(self, f.name)) is not None}
         return replace(base, **given)
 
     def as_dict(self) -> dict[str, Any]:

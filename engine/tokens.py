@@ -18,7 +18,7 @@ from shared_rules.tokens import (
 
 __all__ = [
     "EstimatorError", "ImageError", "UnknownModel", "count_chat_tokens", "count_prompt_tokens", "count_text_tokens",
-    "counted_pieces", "encoding_for", "pieces",
+    "counted_pieces", "decode_ids", "encoding_for", "pieces",
 ]
 
 
@@ -48,3 +48,15 @@ def counted_pieces(tokens: list[int], enc: tiktoken.Encoding) -> list[tuple[str,
     if tail or waiting:
         out.append((tail, waiting))
     return out
+
+
+def decode_ids(tokens: list[int], enc: tiktoken.Encoding, param: str) -> str:
+    """The text of token ids a client sent, or the 400 naming an id the encoding does not have."""
+    for token in tokens:
+        if not 0 <= token < enc.n_vocab:
+            raise EstimatorError(f"Invalid token id {token} in '{param}': this model's token ids run from 0 to "
+                                 f"{enc.n_vocab - 1}.", param=param)
+    try:
+        return enc.decode(tokens)
+    except KeyError as e:  # an unused id inside the range
+        raise EstimatorError(f"Invalid token id in '{param}': {e.args[0]}.", param=param) from None

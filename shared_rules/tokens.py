@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import pathlib
+import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -113,8 +114,31 @@ def _encoding(model: str) -> tiktoken.Encoding:
 
 
 def count_text_tokens(text: str, model: str) -> int:
-    # encode_ordinary counts "<|endoftext|>" in user text as plain text instead of raising.
-    return len(_encoding(model).encode_ordinary(text))
+    return _count(_encoding(model), text)
+
+
+# A single space after a non-space and before a letter always starts a new pre-token in cl100k and o200k, so text
+# cut there encodes to the same tokens as the whole.
+_TOKEN_BOUNDARY = re.compile(r"(?<=\S) (?=[^\W\d_])")
+_CHUNK_CHARS = 32_768
+
+
+def _count(enc: tiktoken.Encoding, text: str) -> int:
+    """len(enc.encode_ordinary(text)), encoding long text in pieces cut at token boundaries: the count is the same,
+    and a thread counting a huge prompt lets go of the GIL between pieces (tiktoken holds it while it encodes).
+    encode_ordinary counts "<|endoftext|>" in user text as plain text instead of raising."""
+    if len(text) <= _CHUNK_CHARS:
+        return len(enc.encode_ordinary(text))
+    total, start = 0, 0
+    while start < len(text):
+        end = start + _CHUNK_CHARS
+        if end < len(text):
+            boundary = _TOKEN_BOUNDARY.search(text, end, end + _CHUNK_CHARS)
+            # Text with no such boundary nearby (one endless "word") is cut anyway: off by a token at most there.
+            end = boundary.start() if boundary else end
+        total += len(enc.encode_ordinary(text[start:end]))
+        start = end
+    return total
 
 
 def tokenize(text: str, model: str) -> list[tuple[int, str]]:
@@ -139,7 +163,9 @@ def _size_from_data_url(part: dict) -> tuple[int, int]:
 def _part_tokens(part: object, enc: tiktoken.Encoding, model: str, image_size: ImageSizer) -> int | ImageTokens:
     kind = part.get("type") if isinstance(part, dict) else None
     if kind == "text" and isinstance(part.get("text"), str):
-        return len(enc.encode_ordinary(part["text"]))
+        return _count(enc, part["text"])
+    if kind == "refusal" and isinstance(part.get("refusal"), str):  # an assistant turn's refusal, sent back
+        return _count(enc, part["refusal"])
     if kind == "image_url":
         image_url = part.get("image_url")
         detail = (image_url.get("detail") if isinstance(image_url, dict) else None) or "auto"
@@ -167,7 +193,7 @@ def count_chat_tokens(messages: list[dict], model: str, *, image_size: ImageSize
         text += TOKENS_PER_MESSAGE
         for key, value in message.items():
             if isinstance(value, str):
-                text += len(enc.encode_ordinary(value))
+                text += _count(enc, value)
                 if key == "name":
                     text += TOKENS_PER_NAME
             elif key == "content" and isinstance(value, list):
@@ -178,7 +204,7 @@ def count_chat_tokens(messages: list[dict], model: str, *, image_size: ImageSize
                     else:
                         text += counted
             elif key in ("tool_calls", "function_call") and value is not None:
-                text += len(enc.encode_ordinary(json.dumps(value, separators=(",", ":"), ensure_ascii=False)))
+                text += _count(enc, json.dumps(value, separators=(",", ":"), ensure_ascii=False))
     image_total = sum(i.tokens for i in images)
     return ChatCount(prompt_tokens=text + image_total, text_tokens=text, image_tokens=image_total, images=images)
 
@@ -187,7 +213,7 @@ def count_prompt_tokens(prompt: str | list[str] | list[int] | list[list[int]], m
     """Legacy completions: tokens of the prompt, summed over a list; token-id arrays count their length."""
     enc = _encoding(model)
     if isinstance(prompt, str):
-        return len(enc.encode_ordinary(prompt))
+        return _count(enc, prompt)
     if prompt and all(isinstance(t, int) for t in prompt):
         return len(prompt)
-    return sum(len(p) if isinstance(p, list) else len(enc.encode_ordinary(p)) for p in prompt)
+    return sum(len(p) if isinstance(p, list) else _count(enc, p) for p in prompt)

@@ -2,12 +2,14 @@
 
 Text backends (chat and completions) stream. `chat()` / `complete()` are async generators yielding `Piece`s:
 
-- `TextDelta(choice, text, tokens=1, logprobs=None)`: text the model produced for one choice, and how many completion
-  tokens it counts for (usually one piece per token, so a stream chunk carries one token);
+- `TextDelta(choice, text, tokens=1, logprobs=None, token_texts=None)`: text the model produced for one choice, and
+  how many completion tokens it counts for (a real model yields one piece per token, so a stream chunk carries one
+  token; a backend with a whole answer at once may yield it as one piece with `token_texts`);
 - `ToolCallDelta(choice, index, arguments="", id=None, name=None, tokens=0)`: a piece of tool call `index` of a choice;
   the call's first piece carries `id` and `name`, later pieces append to `arguments` (JSON text);
 - `Finish(choice, reason)`: the choice is done; reason is stop | length | tool_calls | content_filter;
-- `Usage(prompt_tokens=None, completion_tokens=None)`: optional, last; counts from the model's own tokenizer.
+- `Usage(prompt_tokens=None, completion_tokens=None)`: optional, right after the last Finish; counts from the model's
+  own tokenizer.
   Where a count is None (or no Usage comes), the engine uses tiktoken for the prompt and the sum of the pieces'
   `tokens` for the completion.
 
@@ -27,8 +29,13 @@ What the engine guarantees a backend, and asks of it:
   sets it False, so the engine never delays it.
 - `Backends.name` is the backend's name (`simulated`, `llama.cpp`, ...): the `x-engine-backend` header, the models
   list and the health answer take it from here.
+- The event loop serves every other request meanwhile: a backend never blocks it. Run the model in a thread (or
+  process) that hands tokens over, e.g. through an asyncio.Queue via `loop.call_soon_threadsafe`, and await them;
+  a client that leaves cancels that await (CancelledError inside the generator), so tell the thread to stop in the
+  generator's `finally:`. After the last Finish the engine reads at most one more piece, looking for a Usage.
 
 Changes to this interface are additive only; each is noted here.
+- TextDelta.token_texts (optional): one piece may carry many tokens, split for the stream by these texts.
 """
 
 from __future__ import annotations
@@ -94,6 +101,9 @@ class TextDelta:
     text: str
     tokens: int = 1  # completion tokens this piece counts for
     logprobs: list[TokenLogprob] | None = None  # one entry per token, when the request asked for logprobs
+    # A piece that carries many tokens at once (the simulated backend's whole answer) lists their texts, which join
+    # to `text`: a stream sends one chunk per entry, and logprobs, if any, align with them.
+    token_texts: list[str] | None = None
 
 
 @dataclass(slots=True)

@@ -57,20 +57,24 @@ def finish(text: str, model: ModelSpec, max_tokens: int | None, stop: list[str])
 
 def _text_pieces(choice: int, text: str, model: ModelSpec, max_tokens: int | None, stop: list[str],
                  rng: random.Random, top_logprobs: int | None) -> list[Piece]:
-    """The pieces of one text choice: one TextDelta per token (a split character goes with the later token)."""
+    """One choice's answer as a single many-token piece (the engine splits it per token for a stream), and its end."""
     enc = encoding_for(model.token_model)
-    tokens, text, reason = finish(text, model, max_tokens, stop)
-    out: list[Piece] = []
-    for piece, count in counted_pieces(tokens, enc):
-        logprobs = None
-        if top_logprobs is not None:
+    tokens, _, reason = finish(text, model, max_tokens, stop)
+    texts = [piece for piece, _ in counted_pieces(tokens, enc)]
+    logprobs = None
+    if top_logprobs is not None:
+        logprobs = []
+        for piece in texts:
             logprob = -round(rng.random() ** 3 * 4, 6)
             alternatives = [(piece, logprob)] + [(" " + rng.choice(textgen.WORDS), logprob - rng.uniform(0.5, 6))
                                                   for _ in range(max(0, top_logprobs - 1))]
-            logprobs = [TokenLogprob(piece, logprob, alternatives[:top_logprobs])]
-        out.append(TextDelta(choice, piece, count, logprobs))
+            logprobs.append(TokenLogprob(piece, logprob, alternatives[:top_logprobs]))
+    out: list[Piece] = [TextDelta(choice, "".join(texts), len(tokens), logprobs, texts)] if tokens else []
     out.append(Finish(choice, reason))
     return out
+
+
+LONG_ANSWER_TOKENS = 2000  # answers longer than this are written in a worker thread
 
 
 def _word_limit(max_tokens: int | None) -> int | None:
@@ -89,8 +93,14 @@ class SimulatedChat:
         last_user = next((_text_of(m.get("content")) for m in reversed(request.messages) if m.get("role") == "user"),
                          "")
         answered_tool = bool(request.messages) and request.messages[-1].get("role") == "tool"
+        asked = min(textgen.length_request(last_user) or self.answer_tokens[1],
+                    request.max_tokens or request.model.max_output_tokens)
         for index in range(request.n):
-            for piece in self._choice(request, index, last_user, answered_tool):
+            if asked > LONG_ANSWER_TOKENS:  # thousands of tokens take milliseconds to write: off the event loop
+                choice = await asyncio.to_thread(self._choice, request, index, last_user, answered_tool)
+            else:
+                choice = self._choice(request, index, last_user, answered_tool)
+            for piece in choice:
                 yield piece
 
     def _choice(self, request: ChatRequest, index: int, last_user: str, answered_tool: bool) -> list[Piece]:
@@ -174,14 +184,21 @@ class SimulatedCompletions:
     async def complete(self, request: CompletionRequest) -> AsyncIterator[Piece]:
         seeded = request.seed is not None or request.temperature == 0
         for p, prompt in enumerate(request.prompts):
+            long = min(textgen.length_request(prompt) or 0, request.max_tokens) > LONG_ANSWER_TOKENS
             for i in range(request.n):
                 index = p * request.n + i
-                rng = textgen.make_rng(request.sample_key, index, seeded)
-                target = textgen.length_request(prompt) or rng.randint(*self.answer_tokens)
-                text = " " + textgen.paragraph(rng, target, limit=_word_limit(request.max_tokens))
-                for piece in _text_pieces(index, text, request.model, request.max_tokens, request.stop, rng,
-                                          request.logprobs):
+                if long:
+                    choice = await asyncio.to_thread(self._choice, request, prompt, index, seeded)
+                else:
+                    choice = self._choice(request, prompt, index, seeded)
+                for piece in choice:
                     yield piece
+
+    def _choice(self, request: CompletionRequest, prompt: str, index: int, seeded: bool) -> list[Piece]:
+        rng = textgen.make_rng(request.sample_key, index, seeded)
+        target = textgen.length_request(prompt) or rng.randint(*self.answer_tokens)
+        text = " " + textgen.paragraph(rng, target, limit=_word_limit(request.max_tokens))
+        return _text_pieces(index, text, request.model, request.max_tokens, request.stop, rng, request.logprobs)
 
 
 class SimulatedEmbeddings:

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from engine.backends.base import Generation, Usage
 from engine.dataplane import sse
-from engine.dataplane.chat_request import check_context, parse, prompt_text
+from engine.dataplane.chat_request import check_context, parse, prompt_text, sample_key
 from engine.dataplane.chat_stream import ChunkStream, chat_events, logprob_entry
 from engine.dataplane.common import Call, inference, now
 from engine.dataplane.generate import Pieces, collect
@@ -70,8 +70,9 @@ async def _stream(call: Call, completion_id: str, prompt_results: dict[str, Any]
                       "object": "chat.completion.chunk", "system_fingerprint": fingerprint(call),
                       "usage": _usage(usage.prompt_tokens or prompt_tokens, usage.completion_tokens or 0)})
 
-    events = chat_events(call, pieces, chunks, first, usage_chunk)
-    return await sse.respond(events, call.faults, call.pace, call.headers, call.backends.paced_by_engine)
+    paced = call.backends.paced_by_engine
+    events = chat_events(call, pieces, chunks, first, usage_chunk, not sse.whole(call.faults, call.pace, paced))
+    return await sse.respond(events, call.faults, call.pace, call.headers, paced)
 
 
 @inference("chat")
@@ -79,6 +80,7 @@ async def chat_completions(call: Call) -> Response:
     body = await read_json_object(call.request)
     request, options = parse(body, call.model)
     prompt_tokens = await check_context(request, call.model)
+    request.sample_key = sample_key(body, call.model)
     # Charged at arrival on the estimate, like Azure: a filtered prompt still counts against the limits.
     estimate = request.max_tokens or call.engine.config.default_max_tokens
     call.charge(prompt_tokens + estimate * request.n)
@@ -89,6 +91,6 @@ async def chat_completions(call: Call) -> Response:
         return await _stream(call, completion_id, prompt_results, pieces, prompt_tokens, options["include_usage"])
     generations, usage = await call.until_disconnect(collect(pieces, request.logprobs))
     usage.prompt_tokens = usage.prompt_tokens or prompt_tokens
-    choice_results = [filter_completion(call, g) for g in generations]
+    choice_results = [await filter_completion(call, g) for g in generations]
     await call.wait_for_generation(usage.completion_tokens or 0)
     return call.json(_body(call, completion_id, prompt_results, generations, choice_results, usage))

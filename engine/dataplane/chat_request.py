@@ -11,61 +11,16 @@ from engine import errors
 from engine.backends.base import ChatRequest
 from engine.config import ModelSpec
 from engine.dataplane import validation as v
+from engine.dataplane.chat_messages import check_messages
 from engine.dataplane.offload import off_loop_if_large
 from engine.tokens import EstimatorError, count_chat_tokens
 
-ROLES = ("system", "developer", "user", "assistant", "tool", "function")
 TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 # The fields that shape the answer: equal values (with a seed) give equal answers. stop, max_tokens, n, stream
 # and user only cut or repeat an answer, so a stop sequence or a shorter limit cuts the very same text.
 SAMPLED_FIELDS = ("messages", "temperature", "top_p", "seed", "response_format", "tools", "tool_choice",
                   "presence_penalty", "frequency_penalty", "logit_bias", "parallel_tool_calls", "logprobs",
                   "top_logprobs")
-
-
-def _messages(body: dict[str, Any], model: ModelSpec) -> list[dict[str, Any]]:
-    messages = body.get("messages")
-    if messages is None:
-        raise errors.invalid_request("'messages' is a required property", param="messages", code=None)
-    if not isinstance(messages, list):
-        raise errors.invalid_request(f"{json.dumps(messages)} is not of type 'array' - 'messages'", param="messages")
-    if not messages:
-        raise errors.invalid_request("[] is too short - 'messages'", param="messages", code="empty_array")
-    for i, message in enumerate(messages):
-        where = f"messages[{i}]"
-        if not isinstance(message, dict):
-            raise errors.invalid_request(f"{where} must be an object with a role.", param=where)
-        role = message.get("role")
-        if role not in ROLES:
-            raise errors.invalid_request(
-                f"Invalid value: {json.dumps(role)}. Supported values are: {', '.join(repr(r) for r in ROLES)}.",
-                param=f"{where}.role")
-        content = message.get("content")
-        calls = message.get("tool_calls") or message.get("function_call")
-        if content is None and not (role == "assistant" and calls):
-            raise errors.invalid_request(f"Missing required parameter: '{where}.content'.", param=f"{where}.content",
-                                         code="missing_required_parameter")
-        if role == "tool" and not isinstance(message.get("tool_call_id"), str):
-            raise errors.invalid_request(f"Missing required parameter: '{where}.tool_call_id'.",
-                                         param=f"{where}.tool_call_id", code="missing_required_parameter")
-        if isinstance(content, list):
-            for j, part in enumerate(content):
-                kind = part.get("type") if isinstance(part, dict) else None
-                if kind == "image_url":
-                    if role != "user":
-                        raise errors.invalid_request(f"Image parts are only allowed in user messages ({where}).",
-                                                     param=f"{where}.content[{j}]")
-                    if not model.can("vision"):
-                        raise errors.invalid_request(
-                            "Invalid content type. image_url is only supported by certain models.",
-                            param=f"{where}.content[{j}].type")
-                elif kind != "text":
-                    raise errors.invalid_request(f"Invalid value: {json.dumps(kind)}. Supported values are: 'text' "
-                                                 "and 'image_url'.", param=f"{where}.content[{j}].type")
-        elif content is not None and not isinstance(content, str):
-            raise errors.invalid_request(f"{json.dumps(content)} is not valid under any of the given schemas - "
-                                         f"'{where}.content'", param=f"{where}.content")
-    return messages
 
 
 def _response_format(body: dict[str, Any], model: ModelSpec) -> dict[str, Any] | None:
@@ -81,7 +36,7 @@ def _response_format(body: dict[str, Any], model: ModelSpec) -> dict[str, Any] |
             raise errors.invalid_request("Invalid parameter: 'response_format' of type 'json_schema' is not supported "
                                          "with this model.", param="response_format")
         spec = value.get("json_schema")
-        if not isinstance(spec, dict) or not TOOL_NAME.match(str(spec.get("name", ""))):
+        if not isinstance(spec, dict) or not _is_name(spec.get("name")):
             raise errors.invalid_request("Missing or invalid 'response_format.json_schema.name': use 1-64 letters, "
                                          "digits, '_' or '-'.", param="response_format.json_schema.name")
         if not isinstance(spec.get("schema", {}), dict):
@@ -106,7 +61,7 @@ def _tools(body: dict[str, Any]) -> tuple[list[dict[str, Any]], str | dict[str, 
         if not isinstance(tool, dict) or tool.get("type") != "function" or not isinstance(function, dict):
             raise errors.invalid_request(f"Invalid tool: tools[{i}] must be {{\"type\": \"function\", \"function\": "
                                          "{...}}.", param=f"tools[{i}]")
-        if not TOOL_NAME.match(str(function.get("name", ""))):
+        if not _is_name(function.get("name")):
             raise errors.invalid_request(f"Invalid 'tools[{i}].function.name': string does not match pattern. "
                                          "Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'.",
                                          param=f"tools[{i}].function.name", code="invalid_value")
@@ -115,7 +70,12 @@ def _tools(body: dict[str, Any]) -> tuple[list[dict[str, Any]], str | dict[str, 
                                          param=f"tools[{i}].function.parameters")
         names.append(function["name"])
     if isinstance(choice, dict):
-        name = (choice.get("function") or {}).get("name") if choice.get("type") == "function" else None
+        function = choice.get("function")
+        if choice.get("type") != "function" or not isinstance(function, dict) or not isinstance(
+                function.get("name"), str):
+            raise errors.invalid_request("Invalid 'tool_choice': expected {\"type\": \"function\", \"function\": "
+                                         "{\"name\": \"...\"}}.", param="tool_choice")
+        name = function["name"]
         if name not in names:
             raise errors.invalid_request(f"Invalid value for 'tool_choice': no function named {json.dumps(name)} was "
                                          "specified in the 'tools' parameter.", param="tool_choice", code=None)
@@ -123,6 +83,23 @@ def _tools(body: dict[str, Any]) -> tuple[list[dict[str, Any]], str | dict[str, 
         raise errors.invalid_request(f"Invalid value: {json.dumps(choice)}. Supported values are: 'none', 'auto', "
                                      "and 'required'.", param="tool_choice")
     return tools, choice
+
+
+def _is_name(value: Any) -> bool:
+    return isinstance(value, str) and TOOL_NAME.match(value) is not None
+
+
+def _unsupported(body: dict[str, Any]) -> None:
+    """Parameters Azure honours that this engine does not: a clear 400 rather than silently ignoring them."""
+    if body.get("data_sources") is not None:
+        raise errors.invalid_request("'data_sources' (Azure OpenAI On Your Data) is not supported by this local "
+                                     "engine: it has no search index to ground answers in.", param="data_sources",
+                                     code="unsupported_parameter")
+    for name in ("functions", "function_call"):
+        if body.get(name) is not None:
+            raise errors.invalid_request(f"'{name}' (deprecated in favour of 'tools' and 'tool_choice') is not "
+                                         "supported by this local engine; send 'tools' and 'tool_choice' instead.",
+                                         param=name, code="unsupported_parameter")
 
 
 def _max_tokens(body: dict[str, Any], model: ModelSpec) -> int | None:
@@ -172,8 +149,10 @@ def prompt_text(messages: list[dict[str, Any]]) -> str:
 
 
 def parse(body: dict[str, Any], model: ModelSpec) -> tuple[ChatRequest, dict[str, Any]]:
-    """The backend request and the options only the response needs (stream, include_usage)."""
-    messages = _messages(body, model)
+    """The backend request and the options only the response needs (stream, include_usage). The request's
+    sample_key is left empty: set it with sample_key() once the prompt has passed the context check."""
+    messages = check_messages(body, model)
+    _unsupported(body)
     params = v.sampling(body)
     max_tokens = _max_tokens(body, model)
     logprobs = v.boolean(body, "logprobs", False)
@@ -184,11 +163,15 @@ def parse(body: dict[str, Any], model: ModelSpec) -> tuple[ChatRequest, dict[str
     tools, tool_choice = _tools(body)
     parallel = v.boolean(body, "parallel_tool_calls", True)
     include_usage = v.stream_options(body, params["stream"])
-    canonical = json.dumps({k: body.get(k) for k in SAMPLED_FIELDS} | {"model": model.name}, sort_keys=True)
     request = ChatRequest(
         model=model, messages=messages, n=params["n"], max_tokens=max_tokens, stop=params["stop"], seed=params["seed"],
         temperature=params["temperature"], top_p=params["top_p"], response_format=response_format, tools=tools,
         tool_choice=tool_choice, parallel_tool_calls=parallel, logprobs=logprobs, top_logprobs=top_logprobs or 0,
-        sample_key=hashlib.blake2b(canonical.encode(), digest_size=16).digest(),
     )
     return request, {"stream": params["stream"], "include_usage": include_usage}
+
+
+def sample_key(body: dict[str, Any], model: ModelSpec) -> bytes:
+    """A digest of everything that shapes the answer (costly for a long prompt, so computed after the checks)."""
+    canonical = json.dumps({k: body.get(k) for k in SAMPLED_FIELDS} | {"model": model.name}, sort_keys=True)
+    return hashlib.blake2b(canonical.encode(), digest_size=16).digest()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import aclosing
 from typing import Any
 
@@ -38,20 +38,29 @@ class ChunkStream:
         return (b'{"choices":[{"content_filter_results":' + results + b',"delta":' + delta +
                 f',"finish_reason":{reason},"index":{index},"logprobs":'.encode() + logprobs + b"}]" + self.tail)
 
-    def text(self, piece: TextDelta) -> bytes:
-        logprobs = b"null"
-        if piece.logprobs:
-            entries = b",".join(dumps(logprob_entry(lp)) for lp in piece.logprobs)
-            logprobs = b'{"content":[' + entries + b'],"refusal":null}'
-        return self.choice(piece.choice, b'{"content":' + dumps(piece.text) + b"}", logprobs=logprobs)
+    def text(self, piece: TextDelta) -> Iterator[bytes]:
+        """The piece's chunks, made as they are asked for: one per token text of a many-token piece, else one."""
+        if not piece.token_texts:
+            yield self._text(piece.choice, piece.text, piece.logprobs)
+            return
+        logprobs = piece.logprobs or []
+        for j, text in enumerate(piece.token_texts):
+            yield self._text(piece.choice, text, logprobs[j:j + 1])
+
+    def _text(self, index: int, text: str, logprobs: list[TokenLogprob] | None) -> bytes:
+        entries = b"null"
+        if logprobs:
+            entries = b'{"content":[' + b",".join(dumps(logprob_entry(lp)) for lp in logprobs) + b'],"refusal":null}'
+        return self.choice(index, b'{"content":' + dumps(text) + b"}", logprobs=entries)
 
 
-async def chat_events(call: Call, pieces: Pieces, chunks: ChunkStream, first: bytes,
-                      usage_chunk: Any) -> AsyncIterator[Event]:
-    """The stream's events as the backend produces them. `usage_chunk(usage)` gives the usage chunk, or None."""
+async def chat_events(call: Call, pieces: Pieces, chunks: ChunkStream, first: bytes, usage_chunk: Any,
+                      incremental: bool) -> AsyncIterator[Event]:
+    """The stream's events as the backend produces them. `usage_chunk(usage)` gives the usage chunk, or None;
+    `incremental`: the events go out as they come, so the completion filter checks as it goes."""
     yield first, False
     started = [False] * pieces.n
-    held = [HeldText(call) for _ in range(pieces.n)]
+    held = [HeldText(call, incremental) for _ in range(pieces.n)]
     has_calls = [False] * pieces.n
 
     def role(c: int, tool_calls: bool) -> Event:
@@ -67,10 +76,11 @@ async def chat_events(call: Call, pieces: Pieces, chunks: ChunkStream, first: by
                     yield role(c, False)
                 released, blocked = held[c].add(piece)
                 for out in released:
-                    yield chunks.text(out), True
+                    for chunk in chunks.text(out):
+                        yield chunk, True
                 if blocked:
                     pieces.end(c)
-                    _, results, _ = held[c].finish()
+                    _, results, _ = await held[c].finish()
                     yield chunks.choice(c, b"{}", results=dumps(results), finish="content_filter"), False
             elif isinstance(piece, ToolCallDelta):
                 c = piece.choice
@@ -88,9 +98,10 @@ async def chat_events(call: Call, pieces: Pieces, chunks: ChunkStream, first: by
                 c = piece.choice
                 if not started[c]:
                     yield role(c, False)
-                released, results, blocked = held[c].finish()
+                released, results, blocked = await held[c].finish()
                 for out in released:
-                    yield chunks.text(out), True
+                    for chunk in chunks.text(out):
+                        yield chunk, True
                 reason = "content_filter" if blocked and not has_calls[c] else piece.reason
                 yield chunks.choice(c, b"{}", results=dumps(results), finish=reason), False
             elif isinstance(piece, Usage):

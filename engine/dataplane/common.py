@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
@@ -22,10 +24,11 @@ from engine.deployments import Deployment
 from engine.errors import ApiError
 from engine.faults import HEADER, FaultError, Faults, parse_header
 from engine.ratelimit import Decision
-from engine.responses import error_response, json_response, request_ids
+from engine.responses import error_response, json_response, read_json_object, request_ids
 from engine.state import Engine
 
 T = TypeVar("T")
+log = logging.getLogger("engine")
 
 # capability -> (what Azure's OperationNotSupported calls it, the operation name in 429 messages)
 OPERATIONS = {
@@ -46,8 +49,21 @@ FAULT_BODIES = {
 }
 
 
+V1_PREFIX = "/openai/v1/"
+V1_VERSIONS = ("preview", "latest")  # what the v1 API takes in api-version, which it does not need
+
+
+def is_v1(request: Request) -> bool:
+    """Azure's next-generation API: no api-version, the deployment named in the body's `model`."""
+    return request.url.path.startswith(V1_PREFIX)
+
+
 def api_version(request: Request, supported: frozenset[str]) -> str:
     version = request.query_params.get("api-version")
+    if is_v1(request):
+        if version and version not in V1_VERSIONS:
+            raise errors.unsupported_api_version(version)
+        return "v1"
     if not version:
         raise errors.missing_api_version()
     if version not in supported:
@@ -159,6 +175,11 @@ class Call:
         return json_response(payload, status, self.headers)
 
 
+def internal_error() -> ApiError:
+    code, message = FAULT_BODIES[500]
+    return ApiError(500, {"error": {"code": code, "message": message}})
+
+
 def _injected(call: Call) -> ApiError:
     status = call.faults.status or 500
     headers = {"x-engine-fault": f"status={status}"}
@@ -171,11 +192,22 @@ def _injected(call: Call) -> ApiError:
     return ApiError(status, {"error": {"code": code, "message": message}}, headers)
 
 
+async def _deployment_name(request: Request) -> str:
+    if not is_v1(request):
+        return request.path_params["deployment"]
+    name = (await read_json_object(request)).get("model")
+    if name is None:
+        raise errors.invalid_request("you must provide a model parameter", param="model", code=None)
+    if not isinstance(name, str):
+        raise errors.invalid_request(f"{json.dumps(name)} is not of type 'string' - 'model'", param="model")
+    return name
+
+
 async def open_call(request: Request, capability: str, headers: dict[str, str]) -> Call:
     engine: Engine = request.app.state.engine
     version = api_version(request, engine.config.data_plane_versions)
     check_data_plane(request, engine.keys)
-    deployment = engine.deployments.ready(request.path_params["deployment"])
+    deployment = engine.deployments.ready(await _deployment_name(request))
     if deployment is None:
         raise errors.deployment_not_found()
     needed = "transcription" if capability == "translation" else capability
@@ -202,7 +234,8 @@ Handler = Callable[[Call], Awaitable[Response]]
 
 
 def inference(capability: str) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
-    """Wrap an operation: the handler gets a checked Call; any ApiError becomes Azure's error body."""
+    """Wrap an operation: the handler gets a checked Call; any ApiError becomes Azure's error body, and anything
+    else (a model backend that failed) Azure's 500 body, logged, never a plain-text page."""
 
     def decorate(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         @wraps(handler)
@@ -213,6 +246,9 @@ def inference(capability: str) -> Callable[[Handler], Callable[[Request], Awaita
                 return await handler(call)
             except ApiError as e:
                 return error_response(e, headers)
+            except Exception:
+                log.exception("%s failed (request %s)", capability, headers["apim-request-id"])
+                return error_response(internal_error(), headers)
 
         return endpoint
 

@@ -21,7 +21,7 @@ from engine.dataplane.generate import Pieces, collect
 from engine.dataplane.moderation import HeldText, filter_completion
 from engine.dataplane.offload import off_loop_if_large
 from engine.responses import dumps, read_json_object
-from engine.tokens import count_prompt_tokens, encoding_for
+from engine.tokens import EstimatorError, count_prompt_tokens, decode_ids, encoding_for
 
 SUFFIX_MODELS = ("gpt-35-turbo-instruct",)
 
@@ -33,13 +33,17 @@ def _prompts(body: dict[str, Any], model: ModelSpec) -> list[str]:
     enc = encoding_for(model.token_model)
     if isinstance(prompt, str):
         return [prompt]
-    if isinstance(prompt, list) and prompt:
-        if all(isinstance(t, int) and not isinstance(t, bool) for t in prompt):
-            return [enc.decode(prompt)]
-        if all(isinstance(p, str) for p in prompt):
-            return list(prompt)
-        if all(isinstance(p, list) and all(isinstance(t, int) for t in p) for p in prompt):
-            return [enc.decode(p) for p in prompt]
+    try:
+        if isinstance(prompt, list) and prompt:
+            if all(isinstance(t, int) and not isinstance(t, bool) for t in prompt):
+                return [decode_ids(prompt, enc, "prompt")]
+            if all(isinstance(p, str) for p in prompt):
+                return list(prompt)
+            if all(isinstance(p, list) and p and all(isinstance(t, int) and not isinstance(t, bool) for t in p)
+                   for p in prompt):
+                return [decode_ids(p, enc, "prompt") for p in prompt]
+    except EstimatorError as e:
+        raise errors.invalid_request(str(e), param="prompt") from None
     raise errors.invalid_request("'prompt' must be a string, an array of strings, an array of tokens or an array of "
                                  "token arrays.", param="prompt")
 
@@ -70,15 +74,19 @@ def parse(body: dict[str, Any], model: ModelSpec) -> tuple[CompletionRequest, di
     logprobs = v.integer(body, "logprobs", 0, 5, None)
     include_usage = v.stream_options(body, params["stream"])
     echo = v.boolean(body, "echo", False)
-    canonical = json.dumps({k: body.get(k) for k in ("prompt", "temperature", "top_p", "seed", "suffix", "logprobs",
-                                                     "presence_penalty", "frequency_penalty", "logit_bias")}
-                           | {"model": model.name}, sort_keys=True)
     request = CompletionRequest(
         model=model, prompts=prompts, n=params["n"], max_tokens=max_tokens, stop=params["stop"], seed=params["seed"],
         temperature=params["temperature"], echo=echo, suffix=suffix, logprobs=logprobs,
-        sample_key=hashlib.blake2b(canonical.encode(), digest_size=16).digest(),
     )
     return request, {"stream": params["stream"], "include_usage": include_usage, "best_of": best_of}
+
+
+def sample_key(body: dict[str, Any], model: ModelSpec) -> bytes:
+    """A digest of what shapes the answer (costly for a long prompt, so computed after the context check)."""
+    canonical = json.dumps({k: body.get(k) for k in ("prompt", "temperature", "top_p", "seed", "suffix", "logprobs",
+                                                     "presence_penalty", "frequency_penalty", "logit_bias")}
+                           | {"model": model.name}, sort_keys=True)
+    return hashlib.blake2b(canonical.encode(), digest_size=16).digest()
 
 
 @inference("completions")
@@ -93,6 +101,7 @@ async def completions(call: Call) -> Response:
             f"{prompt_tokens + request.max_tokens} tokens ({prompt_tokens} in your prompt; {request.max_tokens} for "
             "the completion). Please reduce your prompt; or completion length.", param="prompt",
             code="context_length_exceeded")
+    request.sample_key = sample_key(body, call.model)
     call.charge(prompt_tokens + request.max_tokens * options["best_of"] * len(request.prompts))
     filters = call.engine.content_filter
     verdicts = [filters.check(call.policy, p, "prompt") for p in request.prompts]
@@ -105,8 +114,11 @@ async def completions(call: Call) -> Response:
     completion_id = "cmpl-" + uuid.uuid4().hex[:29]
     base = {"id": completion_id, "object": "text_completion", "created": now(), "model": call.model.name}
     if options["stream"]:
-        events = _events(call, request, base, prompt_results, pieces, prompt_tokens, options["include_usage"])
-        return await sse.respond(events, call.faults, call.pace, call.headers, call.backends.paced_by_engine)
+        paced = call.backends.paced_by_engine
+        incremental = not sse.whole(call.faults, call.pace, paced)
+        events = _events(call, request, base, prompt_results, pieces, prompt_tokens, options["include_usage"],
+                         incremental)
+        return await sse.respond(events, call.faults, call.pace, call.headers, paced)
     generations, usage = await call.until_disconnect(collect(pieces, request.logprobs is not None))
     prompt_tokens = usage.prompt_tokens or prompt_tokens
     completion_tokens = usage.completion_tokens or 0
@@ -116,7 +128,7 @@ async def completions(call: Call) -> Response:
         prompt = request.prompts[i // request.n]
         if request.echo:
             g.text = prompt + g.text
-        results = filter_completion(call, g)
+        results = await filter_completion(call, g)
         offset = len(prompt) if request.echo else 0
         choices.append({"text": g.text, "index": i, "logprobs": _legacy_logprobs(g, offset),
                         "finish_reason": g.finish_reason, "content_filter_results": results})
@@ -126,7 +138,8 @@ async def completions(call: Call) -> Response:
 
 
 async def _events(call: Call, request: CompletionRequest, base: dict[str, Any], prompt_results: list[dict[str, Any]],
-                  pieces: Pieces, prompt_tokens: int, include_usage: bool) -> AsyncIterator[tuple[bytes, bool]]:
+                  pieces: Pieces, prompt_tokens: int, include_usage: bool,
+                  incremental: bool) -> AsyncIterator[tuple[bytes, bool]]:
     extra = {"usage": None} if include_usage else {}
 
     def chunk(i: int, text: str, finish: str | None = None, results: dict[str, Any] | None = None) -> bytes:
@@ -138,7 +151,7 @@ async def _events(call: Call, request: CompletionRequest, base: dict[str, Any], 
     yield dumps({"id": "", "object": "", "created": 0, "model": "", "prompt_filter_results": prompt_results,
                  "choices": []}), False
     started = [False] * pieces.n
-    held = [HeldText(call) for _ in range(pieces.n)]
+    held = [HeldText(call, incremental) for _ in range(pieces.n)]
     async with aclosing(aiter(pieces)) as stream:
         async for piece in stream:
             if isinstance(piece, Usage):
@@ -155,13 +168,15 @@ async def _events(call: Call, request: CompletionRequest, base: dict[str, Any], 
             if isinstance(piece, TextDelta):
                 released, blocked = held[i].add(piece)
                 for out in released:
-                    yield chunk(i, out.text, results={}), True
+                    for text in out.token_texts or [out.text]:
+                        yield chunk(i, text, results={}), True
                 if blocked:
                     pieces.end(i)
-                    _, results, _ = held[i].finish()
+                    _, results, _ = await held[i].finish()
                     yield chunk(i, "", "content_filter", results), False
             elif isinstance(piece, Finish):
-                released, results, blocked = held[i].finish()
+                released, results, blocked = await held[i].finish()
                 for out in released:
-                    yield chunk(i, out.text, results={}), True
+                    for text in out.token_texts or [out.text]:
+                        yield chunk(i, text, results={}), True
                 yield chunk(i, "", "content_filter" if blocked else piece.reason, results), False

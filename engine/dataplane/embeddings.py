@@ -12,8 +12,9 @@ from engine import errors
 from engine.config import ModelSpec
 from engine.dataplane import validation as v
 from engine.dataplane.common import Call, inference
+from engine.dataplane.offload import off_loop_if_large
 from engine.responses import read_json_object
-from engine.tokens import count_text_tokens, encoding_for
+from engine.tokens import EstimatorError, count_text_tokens, decode_ids, encoding_for
 
 MAX_INPUTS = 2048
 
@@ -46,7 +47,10 @@ def _inputs(body: dict[str, Any], model: ModelSpec) -> tuple[list[str], int]:
             texts.append(item)
         elif isinstance(item, list) and item and all(isinstance(t, int) and not isinstance(t, bool) for t in item):
             count = len(item)
-            texts.append(enc.decode(item))  # the same vector as the text those tokens spell
+            try:
+                texts.append(decode_ids(item, enc, f"input[{i}]"))  # the same vector as the text those tokens spell
+            except EstimatorError as e:
+                raise errors.invalid_request(str(e), param="input") from None
         else:
             raise errors.invalid_request(f"'input[{i}]' must be a string or an array of token ids.", param="input")
         if count > model.max_context_tokens:
@@ -58,17 +62,24 @@ def _inputs(body: dict[str, Any], model: ModelSpec) -> tuple[list[str], int]:
     return texts, tokens
 
 
+def _input_chars(value: Any) -> int:
+    if isinstance(value, str):
+        return len(value)
+    return sum(len(x) for x in value if isinstance(x, str)) if isinstance(value, list) else 0
+
+
 @inference("embeddings")
 async def embeddings(call: Call) -> Response:
     body = await read_json_object(call.request)
     model = call.model
-    texts, tokens = _inputs(body, model)
+    texts, tokens = await off_loop_if_large(_input_chars(body.get("input")), _inputs, body, model)
     fmt = v.one_of(body, "encoding_format", ("float", "base64"), "float")
     dimensions = v.integer(body, "dimensions", 1, model.dimensions, None)
     if dimensions is not None and not model.dimensions_settable:
         raise errors.invalid_request("This model does not support specifying dimensions.", param="dimensions",
                                      code=None)
     v.string(body, "user")
+    v.string(body, "input_type")  # a search hint the simulated vectors do not use, but typed like Azure's
     call.charge(tokens)
     vectors = await call.backends.embeddings.embed(model, texts, dimensions or 0)
     data = []

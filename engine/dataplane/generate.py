@@ -39,6 +39,8 @@ class Pieces:
                         self.done[c] = True
                         yield piece
                     else:
+                        if self.max_tokens is not None and self.tokens[c] + piece.tokens > self.max_tokens:
+                            piece = _shortened(piece, self.max_tokens - self.tokens[c])
                         self.tokens[c] += piece.tokens
                         yield piece
                         if self.max_tokens is not None and self.tokens[c] >= self.max_tokens:
@@ -60,6 +62,15 @@ class Pieces:
                 yield Finish(c, "stop")
         completion = usage.completion_tokens if usage.completion_tokens is not None else sum(self.tokens)
         yield Usage(usage.prompt_tokens, completion)
+
+
+def _shortened(piece: Piece, tokens: int) -> Piece:
+    """A many-token text piece cut to `tokens` (a one-token piece, or one without token texts, is kept whole)."""
+    if not isinstance(piece, TextDelta) or not piece.token_texts or tokens >= len(piece.token_texts):
+        return piece
+    texts = piece.token_texts[:tokens]
+    logprobs = piece.logprobs[:tokens] if piece.logprobs else piece.logprobs
+    return TextDelta(piece.choice, "".join(texts), tokens, logprobs, texts)
 
 
 class Choice:

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
 from typing import Any
 
 from engine import errors
 from engine.backends.base import Generation, TextDelta
+from engine.contentfilter import SAFE_COMPLETION, Verdict
 from engine.dataplane.common import Call
+
+LONG_TEXT_CHARS = 16_000  # completions longer than this are scanned off the event loop
+SCAN_WINDOW = 4096
+SCAN_OVERLAP = 256  # longer than any detector's match, so a term across two windows is still found
 
 
 def check_prompt(call: Call, text: str) -> dict[str, Any]:
@@ -17,10 +24,10 @@ def check_prompt(call: Call, text: str) -> dict[str, Any]:
     return verdict.results
 
 
-def filter_completion(call: Call, generation: Generation) -> dict[str, Any]:
+async def filter_completion(call: Call, generation: Generation) -> dict[str, Any]:
     """Judge the produced text; a blocked answer is cut before the offending words (finish_reason content_filter).
     Usage still counts every token the model produced: they were generated."""
-    verdict = call.engine.content_filter.check(call.policy, generation.text, "completion")
+    verdict = await judge_completion(call, generation.text)
     if verdict.blocked:
         generation.text = generation.text[: verdict.offset or 0].rstrip()
         generation.finish_reason = "content_filter"
@@ -29,15 +36,39 @@ def filter_completion(call: Call, generation: Generation) -> dict[str, Any]:
     return verdict.results
 
 
+async def judge_completion(call: Call, text: str) -> Verdict:
+    """The filter's verdict on a completion. A long text is first scanned for anything suspicious in a worker
+    thread, a window at a time (the detectors' regex holds the GIL while it runs): clean text, by far the common
+    case, then never blocks the event loop."""
+    filters = call.engine.content_filter
+    anything = filters.rules.anything
+    if len(text) > LONG_TEXT_CHARS and anything is not None and not call.policy.blocklists:
+        if not await asyncio.to_thread(_suspicious, anything, text):
+            return Verdict(SAFE_COMPLETION)
+    return filters.check(call.policy, text, "completion")
+
+
+def _suspicious(regex: re.Pattern[str], text: str) -> bool:
+    for start in range(0, len(text), SCAN_WINDOW):
+        if regex.search(text, max(0, start - SCAN_OVERLAP), start + SCAN_WINDOW):
+            return True
+    return False
+
+
 class HeldText:
-    """A streamed choice's completion filter: text is held back to the last word boundary until a check passes, so
-    a blocked term never reaches the client (a term spanning several words may leave its first words out)."""
+    """A streamed choice's completion filter. Text is held back until a check has passed over it and sent up to the
+    last word boundary, so a blocked term never reaches the client (a term spanning several words may leave its
+    first words out). Checks run on each new stretch of text plus an overlap, so a long answer costs linear time."""
 
-    MAX_HELD = 16  # pieces without a word boundary (e.g. CJK text) are checked and released in batches of this size
+    CHECK_CHARS = 32  # new characters that trigger a check
+    OVERLAP = 128  # characters before the new stretch that each check sees again, for a term that straddles it
 
-    def __init__(self, call: Call) -> None:
+    def __init__(self, call: Call, incremental: bool = True) -> None:
+        """`incremental` False: the stream goes out in one write anyway, so one check at the end is enough."""
         self.call = call
+        self.check_chars = self.CHECK_CHARS if incremental else float("inf")
         self.text = ""
+        self.checked = 0  # characters of self.text a passing check has seen
         self.released = 0  # characters of self.text sent on
         self.held: list[TextDelta] = []
 
@@ -45,17 +76,20 @@ class HeldText:
         """The pieces that may go out now, and whether the choice is blocked (then it is cut and over)."""
         self.text += piece.text
         self.held.append(piece)
-        boundary = max(self.text.rfind(" "), self.text.rfind("\n"))
-        if boundary < self.released and len(self.held) < self.MAX_HELD:
+        if len(self.text) - self.checked < self.check_chars:
             return [], False
-        verdict = self.call.engine.content_filter.check(self.call.policy, self.text, "completion")
+        start = max(0, self.checked - self.OVERLAP)
+        verdict = self.call.engine.content_filter.check(self.call.policy, self.text[start:], "completion")
         if verdict.blocked:
-            return self._release(verdict.offset or 0, cut=True), True
-        return self._release(len(self.text) if len(self.held) >= self.MAX_HELD else boundary + 1), False
+            return self._release(start + (verdict.offset or 0), cut=True), True
+        self.checked = len(self.text)
+        boundary = max(self.text.rfind(" "), self.text.rfind("\n"))
+        # Text with no word boundary for a whole stretch (CJK, long tokens) goes out as checked.
+        return self._release(boundary + 1 if boundary >= self.released else len(self.text)), False
 
-    def finish(self) -> tuple[list[TextDelta], dict[str, Any], bool]:
+    async def finish(self) -> tuple[list[TextDelta], dict[str, Any], bool]:
         """At the choice's end: the rest that may go out, the filter results, whether it was blocked."""
-        verdict = self.call.engine.content_filter.check(self.call.policy, self.text, "completion")
+        verdict = await judge_completion(self.call, self.text)
         end = (verdict.offset or 0) if verdict.blocked else len(self.text)
         return self._release(end, cut=True), verdict.results, verdict.blocked
 
@@ -67,7 +101,22 @@ class HeldText:
             out.append(piece)
             self.released += len(piece.text)
         if cut and self.held and self.released < end:
-            piece = self.held.pop(0)
-            out.append(TextDelta(piece.choice, piece.text[: end - self.released], piece.tokens, piece.logprobs))
+            out.append(_head(self.held.pop(0), end - self.released))
             self.released = end
         return out
+
+
+def _head(piece: TextDelta, chars: int) -> TextDelta:
+    """The first `chars` characters of a piece; a many-token piece keeps the token texts (and logprobs) inside them."""
+    if not piece.token_texts:
+        return TextDelta(piece.choice, piece.text[:chars], piece.tokens, piece.logprobs)
+    texts, length = [], 0
+    for text in piece.token_texts:
+        if length + len(text) > chars:
+            if chars > length:
+                texts.append(text[: chars - length])
+            break
+        texts.append(text)
+        length += len(text)
+    logprobs = piece.logprobs[: len(texts)] if piece.logprobs else piece.logprobs
+    return TextDelta(piece.choice, "".join(texts), len(texts), logprobs, texts)

@@ -15,6 +15,9 @@ from engine.faults import Faults
 DONE = b"data: [DONE]\n\n"
 MALFORMED = b'data: {"id":"chatcmpl-malformed","object":"chat.completion.chunk","choices":[{"index":0,"delta":\n\n'
 MEDIA_TYPE = "text/event-stream"
+STREAM_ERROR = (b'{"error":{"code":"InternalServerError","message":"The server had an error while processing your '
+                b'request. Sorry about that!"}}')
+BATCH_EVENTS = 512  # at most this many events per write: a huge stream never becomes one huge buffer
 
 
 class StreamCut(Exception):
@@ -28,6 +31,7 @@ class _QuietCuts(logging.Filter):
 
 
 logging.getLogger("uvicorn.error").addFilter(_QuietCuts())
+log = logging.getLogger("engine")
 
 
 def event(payload: bytes) -> bytes:
@@ -39,9 +43,16 @@ async def _arranged(events: AsyncIterator[tuple[bytes, bool]], faults: Faults) -
     with (b"", False) in place of the events it drops."""
 
     async def framed() -> AsyncIterator[tuple[bytes, bool]]:
-        async with aclosing(events) as source:
-            async for payload, is_token in source:
-                yield event(payload), is_token
+        try:
+            async with aclosing(events) as source:
+                async for payload, is_token in source:
+                    yield event(payload), is_token
+        except Exception:
+            # The status line is long gone: a backend that fails mid-stream ends it with an error event, as Azure
+            # does, and no [DONE].
+            log.exception("a stream failed")
+            yield event(STREAM_ERROR), False
+            return
         yield DONE, False
 
     malformed, cut = faults.malformed_after, faults.cut_after
@@ -114,9 +125,10 @@ class EventStream:
                     due = self.ttft + (tokens / self.rate if self.paced and self.rate else 0.0)
                     tokens += 1
                 wait = start + due - loop.time()
-                if batch and (wait > 0.002 or not self.paced):
+                if batch and (wait > 0.002 or not self.paced or len(batch) >= BATCH_EVENTS):
                     await send({"type": "http.response.body", "body": b"".join(batch), "more_body": True})
                     batch = []
+                    await asyncio.sleep(0)  # a send that need not wait does not yield: let other requests in
                 if wait > 0:
                     await asyncio.sleep(wait)
                 batch.append(frame)
@@ -128,14 +140,32 @@ class EventStream:
         return False
 
 
+def whole(faults: Faults, tokens_per_second: float, paced: bool) -> bool:
+    """True when the stream goes out in one write: a backend that answers at once, with nothing to wait for."""
+    return paced and not (faults.cut_after is not None or faults.ttft_ms or tokens_per_second)
+
+
 async def respond(events: AsyncIterator[tuple[bytes, bool]], faults: Faults, tokens_per_second: float,
                   headers: dict[str, str], paced: bool) -> Response | EventStream:
     """The whole stream for `events` (JSON payloads without [DONE], each flagged when it carries one token).
     `paced`: the backend answers at once and the engine spaces its tokens at tokens_per_second."""
     ttft = (faults.ttft_ms or 0) / 1000
     arranged = _arranged(events, faults)
-    if paced and not (faults.cut_after is not None or ttft or tokens_per_second):
-        # Nothing to wait for: the whole stream in one write.
-        frames = [frame async for frame, _ in arranged]
-        return Response(b"".join(frames), headers=headers, media_type=MEDIA_TYPE)
+    if whole(faults, tokens_per_second, paced):
+        # Nothing to wait for: a short stream goes out in one write; a long one in batches, as it is made.
+        head = []
+        async for frame in arranged:
+            head.append(frame)
+            if len(head) == BATCH_EVENTS:
+                return EventStream(_chain(head, arranged), headers, 0.0, 0.0, paced=True)
+        return Response(b"".join(frame for frame, _ in head), headers=headers, media_type=MEDIA_TYPE)
     return EventStream(arranged, headers, ttft, tokens_per_second, paced)
+
+
+async def _chain(head: list[tuple[bytes, bool]], rest: AsyncIterator[tuple[bytes, bool]]
+                 ) -> AsyncIterator[tuple[bytes, bool]]:
+    for frame in head:
+        yield frame
+    async with aclosing(rest) as source:
+        async for frame in source:
+            yield frame

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from engine import errors
@@ -18,8 +19,8 @@ def number(body: dict[str, Any], name: str, low: float, high: float, default: fl
     value = body.get(name)
     if value is None:
         return default
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _type_error(name, value, "number")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise _type_error(name, value, "number")  # NaN would pass every range check below
     if value < low:
         raise errors.invalid_request(f"{value} is less than the minimum of {low:g} - '{name}'", param=name)
     if value > high:
@@ -86,6 +87,8 @@ def stop_sequences(body: dict[str, Any]) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
         raise errors.invalid_request(f"{json.dumps(value)} is not valid under any of the given schemas - 'stop'",
                                      param="stop")
+    if not value:
+        raise errors.invalid_request("[] is too short - 'stop'", param="stop", code="empty_array")
     if len(value) > 4:
         raise errors.invalid_request(f"{json.dumps(value)} is too long - 'stop'", param="stop")
     return value
@@ -115,7 +118,7 @@ def sampling(body: dict[str, Any]) -> dict[str, Any]:
         "n": integer(body, "n", 1, 128, 1),
         "presence_penalty": number(body, "presence_penalty", -2, 2, 0.0),
         "frequency_penalty": number(body, "frequency_penalty", -2, 2, 0.0),
-        "seed": integer(body, "seed", None, None, None),
+        "seed": integer(body, "seed", -(2**63), 2**63 - 1, None),  # a signed 64-bit integer
         "stop": stop_sequences(body),
         "logit_bias": logit_bias(body),
         "user": string(body, "user"),

@@ -49,8 +49,8 @@ async def upload(request: Request, engine: Engine, headers: dict[str, str]) -> R
         record = engine.files.add(upload.path, PurePath(upload.filename).name, purpose, upload.size, process_at)
     finally:
         form.discard()
-    location = str(request.url_for("file", file_id=record.id).include_query_params(
-        **{"api-version": request.query_params["api-version"]}))
+    # The new file's URL in the style the request used (dated with its api-version, or v1).
+    location = str(request.url.replace(path=f"{request.url.path.rstrip('/')}/{record.id}"))
     return json_response(record.as_api(), 201, {**headers, "location": location})
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from shared_rules.datasets import MIN_EXAMPLES, DatasetReport, validate_training_jsonl
+from shared_rules.json_input import loads_bounded
 
 # Which model's rules check a file before any job names a model: the format decides, the job re-checks later.
 CHAT_PROBE_MODEL = "gpt-4o-mini"
@@ -27,8 +27,8 @@ def detect_format(path: Path) -> str:
         for raw in f:
             if raw.strip():
                 try:
-                    first = json.loads(raw.decode("utf-8-sig"))
-                except ValueError:
+                    first = loads_bounded(raw.decode("utf-8-sig"))
+                except (ValueError, UnicodeDecodeError):  # the validation that follows names the line
                     return "chat"
                 return "prompt_completion" if isinstance(first, dict) and "prompt" in first else "chat"
     return "chat"

@@ -127,8 +127,8 @@ def create_job(engine: Engine, body: dict[str, Any]) -> Job:
 @authoring
 async def create(request: Request, engine: Engine, headers: dict[str, str]) -> Response:
     job = create_job(engine, await read_json_object(request))
-    location = str(request.url_for("fine_tuning_job", job_id=job.id).include_query_params(
-        **{"api-version": request.query_params["api-version"]}))
+    # The new job's URL in the style the request used (dated with its api-version, or v1).
+    location = str(request.url.replace(path=f"{request.url.path.rstrip('/')}/{job.id}"))
     return json_response(job.as_api(), 201, {**headers, "location": location})
 
 

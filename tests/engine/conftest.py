@@ -43,6 +43,26 @@ def engine() -> Iterator[EngineServer]:
         server.close()
 
 
+FUZZ_DEPLOYMENTS = (("instruct", "gpt-35-turbo-instruct", "0914", 100), ("dalle", "dall-e-3", "3.0", 20),
+                    ("whisper", "whisper", "001", 20), ("tts", "tts", "001", 20))
+
+
+@pytest.fixture(scope="session")
+def fuzz_engine() -> Iterator[EngineServer]:
+    """An engine without rate limits for generated requests (fuzzing, conformance): thousands of odd calls must not
+    throttle the engine the other tests share."""
+    server = EngineServer(env={"ENGINE_RATE_LIMITS": "0", "ENGINE_PROVISIONING_SECONDS": "0.05"})
+    try:
+        server.start()
+        for name, model, version, capacity in FUZZ_DEPLOYMENTS:
+            server.create_deployment(name, model, version, capacity=capacity, wait=False)
+        for name, *_ in FUZZ_DEPLOYMENTS:
+            wait_succeeded(server, name)
+        yield server
+    finally:
+        server.close()
+
+
 @pytest.fixture
 def fresh_engine() -> Iterator[EngineServer]:
     """A new engine (own data dir) for tests that kill it, restart it or change global state."""

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
+from dataclasses import replace
 
+import httpx2
+
+from engine.app import create_app
+from engine.backends import textgen
 from engine.backends.base import Finish, TextDelta, ToolCallDelta, Usage
 from engine.dataplane.generate import Pieces, collect
 from engine.dataplane.sse import EventStream, respond
 from engine.faults import NONE
+from engine.settings import EngineSettings
+from engine.state import build_engine
 
 
 class EndlessBackend:
@@ -132,3 +140,81 @@ def test_an_unpaced_backend_streams_each_piece_as_it_comes():
     times = run(scenario())
     assert len(times) == 4  # three token events and [DONE], each its own write
     assert times[0] < 0.06 and times[2] >= 0.085
+
+
+def test_a_many_token_piece_is_cut_at_max_tokens_by_its_token_texts():
+    async def backend():
+        yield TextDelta(0, "one two three four", tokens=4, token_texts=["one", " two", " three", " four"])
+        yield Finish(0, "stop")
+
+    generations, usage = run(collect(Pieces(backend(), 1, 2)))
+    assert (generations[0].text, generations[0].finish_reason, usage.completion_tokens) == ("one two", "length", 2)
+
+
+def test_the_backend_names_itself_in_the_header_models_list_and_health(tmp_path):
+    engine = build_engine(EngineSettings.from_env({"ENGINE_DATA_DIR": str(tmp_path), "ENGINE_TOKENS_PER_SECOND": "0"}))
+    engine.backends["simulated"] = replace(engine.backend("simulated"), name="llama.cpp")
+    app = create_app(engine=engine)
+
+    async def scenario():
+        transport = httpx2.ASGITransport(app=app)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://engine") as client:
+            key = {"api-key": engine.keys.api_key}
+            chat = await client.post("/openai/deployments/chat/chat/completions?api-version=2024-10-21", headers=key,
+                                     json={"messages": [{"role": "user", "content": "hi"}]})
+            models = await client.get("/openai/models?api-version=2024-10-21", headers=key)
+            health = await client.get("/engine/health")
+            return chat, models, health
+
+    try:
+        chat, models, health = run(scenario())
+    finally:
+        engine.close()
+    assert chat.headers["x-engine-backend"] == "llama.cpp"
+    assert chat.json()["system_fingerprint"] == "fp_engine_llama_cpp"
+    assert {m["engine"]["backend"] for m in models.json()["data"]} == {"llama.cpp"}
+    assert not any(m["engine"]["simulated"] for m in models.json()["data"])
+    assert health.json()["backends"] == ["llama.cpp"]
+
+
+class BrokenChat:
+    """A model backend that fails after its first token, as a crashed model would."""
+
+    async def chat(self, request):
+        yield TextDelta(0, "Hello")
+        raise RuntimeError("the model crashed")
+
+
+def test_a_backend_that_fails_gives_azures_500_body_or_an_error_event(tmp_path):
+    engine = build_engine(EngineSettings.from_env({"ENGINE_DATA_DIR": str(tmp_path), "ENGINE_TOKENS_PER_SECOND": "0"}))
+    engine.backends["simulated"] = replace(engine.backend("simulated"), chat=BrokenChat(), paced_by_engine=False)
+    app = create_app(engine=engine)
+    body = {"messages": [{"role": "user", "content": "hi"}]}
+
+    async def scenario():
+        transport = httpx2.ASGITransport(app=app)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://engine") as client:
+            url = "/openai/deployments/chat/chat/completions?api-version=2024-10-21"
+            key = {"api-key": engine.keys.api_key}
+            whole = await client.post(url, headers=key, json=body)
+            streamed = await client.post(url, headers=key, json={**body, "stream": True})
+            return whole, streamed
+
+    try:
+        whole, streamed = run(scenario())
+    finally:
+        engine.close()
+    assert whole.status_code == 500
+    assert whole.json()["error"]["code"] == "InternalServerError"
+    events = streamed.text.split("\n\n")
+    assert json.loads(events[-2].removeprefix("data: "))["error"]["code"] == "InternalServerError"
+    assert "[DONE]" not in streamed.text and '"role":"assistant"' in streamed.text  # it had begun
+
+
+def test_the_simulated_model_writes_only_what_max_tokens_keeps():
+    # "Write 1000 words" with max_tokens 16: about 17 words are written, and they begin the unlimited answer.
+    limited = textgen.paragraph(random.Random(5), 1000, limit=17)
+    full = textgen.paragraph(random.Random(5), 1000)
+    assert full.startswith(limited)
+    assert 17 <= len(limited.split()) < 17 + 15  # stops within the sentence that passes the limit
+    assert len(full.split()) >= 1000

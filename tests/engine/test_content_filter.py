@@ -7,8 +7,9 @@ import json
 from tests.engine.conftest import sse_events
 
 
-def chat(post, text: str, deployment: str = "chat", **extra):
-    return post(deployment, "chat/completions", {"messages": [{"role": "user", "content": text}], "seed": 1, **extra})
+def chat(post, text: str, deployment: str = "chat", headers: dict | None = None, **extra):
+    return post(deployment, "chat/completions", {"messages": [{"role": "user", "content": text}], "seed": 1, **extra},
+                headers=headers)
 
 
 def test_prompt_at_the_policy_threshold_is_400_content_filter(post):
@@ -71,3 +72,15 @@ def test_completions_api_filters_too(post):
     response = post("instruct", "completions", {"prompt": "Once upon engine-test-sexual-high", "max_tokens": 5})
     assert response.status_code == 400
     assert response.json()["error"]["innererror"]["content_filter_result"]["sexual"]["filtered"] is True
+
+
+def test_paced_stream_holds_back_text_until_the_filter_has_seen_it(post):
+    # Paced, the stream goes out as it is made, so the filter checks stretch by stretch instead of once at the end.
+    response = chat(post, "Tell me a tale. engine-test-unsafe-completion", stream=True,
+                    headers={"x-engine-faults": "tokens_per_second=4000"})
+    events = sse_events(response.text)
+    final = json.loads(events[-2])["choices"][0]
+    assert final["finish_reason"] == "content_filter"
+    text = "".join(json.loads(e)["choices"][0]["delta"].get("content") or "" for e in events[2:-2])
+    assert "engine-test" not in text
+    assert len(text.split()) == 6  # everything before the offending term still went out
