@@ -28,25 +28,31 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	@touch $@ $(VENV)/.installed-run
 
-run: $(VENV)/.installed-run
+# The engine's real models (torch CPU, llama.cpp, ...): about 2.2 GB. llama-cpp-python is source-only on PyPI.
+$(VENV)/.installed-models: requirements-models.txt requirements.txt | $(BIN)/python
+	@$(BIN)/python -c "import llama_cpp" 2>/dev/null || echo "Installing the model stack: the first install compiles llama.cpp (about 5 minutes on 2 cores, 2.2 GB on disk); later installs reuse pip's cached wheel."
+	$(BIN)/pip install --quiet -r requirements-models.txt
+	@touch $@
+
+run: $(VENV)/.installed-run $(VENV)/.installed-models
 	$(BIN)/python manage.py runstack
 
 system-deps:
 	@scripts/system-deps
 
-test: $(VENV)/.installed-dev system-deps
+test: $(VENV)/.installed-dev $(VENV)/.installed-models system-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 test-services: $(VENV)/.installed-dev
 	@test -n "$$DATABASE_URL" || { echo "set DATABASE_URL, e.g. postgres://postgres@127.0.0.1:5432/test"; exit 1; }
 	@test -n "$$REDIS_URL" || { echo "set REDIS_URL, e.g. redis://127.0.0.1:6379/0"; exit 1; }
-	$(BIN)/python -m pytest -m "not browser"
+	$(BIN)/python -m pytest -m "not browser and not models"
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 
-bench: $(VENV)/.installed-dev
+bench: $(VENV)/.installed-dev $(VENV)/.installed-models
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:

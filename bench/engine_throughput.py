@@ -191,7 +191,8 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="engine-bench-") as data_dir:
         env = {**os.environ, "ENGINE_DATA_DIR": data_dir, "ENGINE_TOKENS_PER_SECOND": "0",
-               "ENGINE_PROVISIONING_SECONDS": "0", "PYTHONUNBUFFERED": "1"}
+               "ENGINE_PROVISIONING_SECONDS": "0", "PYTHONUNBUFFERED": "1",
+               "ENGINE_REAL_MODELS": "off"}
         engine_port, hello_port = free_port(), free_port()
         engine_log, hello_log = Path(data_dir) / "engine.log", Path(data_dir) / "hello.log"
         engine = start([sys.executable, "-m", "engine", "--port", str(engine_port)], env, engine_log)

@@ -48,7 +48,10 @@ def main(argv: list[str] | None = None) -> int:
                             lifespan="on", access_log=settings.access_log, log_level="warning",
                             timeout_graceful_shutdown=5)
     server = Server(config)
-    log.info("engine listening on %s, data in %s", settings.url, settings.data_dir)
+    status = app.state.engine.backend_status.as_dict()
+    real = ", ".join(status["real_backends"]) or "none (every model is simulated)"
+    log.info("engine listening on %s, data in %s; real models %s: %s", settings.url, settings.data_dir,
+             status["real_models"], real)
     server.run()
     return 0
 

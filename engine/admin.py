@@ -26,7 +26,7 @@ async def health(request: Request) -> Response:
     # The backends the deployments answer with, by the names the backends give themselves.
     names = sorted({engine.backend(d.model.backend).name for d in engine.deployments.all()})
     return json_response({"status": "ok", "backend": ", ".join(names) or "none", "backends": names,
-                          "deployments": len(engine.deployments.all())})
+                          "deployments": len(engine.deployments.all()), **engine.backend_status.as_dict()})
 
 
 async def image(request: Request) -> Response:

@@ -53,6 +53,9 @@ class ModelSpec:
     dimensions: int = 0
     dimensions_settable: bool = False
     backend: str = "simulated"
+    asset: str = ""  # a real backend's model file or folder (a path, or wheel:<package>/<file> inside a wheel)
+    estimate_as: str = ""  # an Azure model whose tiktoken rules estimate this model's tokens (real models)
+    backend_note: str = ""  # why a real model answers simulated here (stack missing, turned off)
     base: ModelSpec | None = None  # set for fine-tuned models
     fine_tune_job: str | None = None
     tokenizer: str = ""  # a model name the token rules know, where they do not know this one yet
@@ -62,8 +65,11 @@ class ModelSpec:
 
     @property
     def token_model(self) -> str:
-        """The name tiktoken rules know: a fine-tune counts like its base model."""
-        return self.base.token_model if self.base else (self.tokenizer or self.name)
+        """The name tiktoken rules know: a fine-tune counts like its base model, a real model like `estimate_as`, a
+        catalog model the rules do not know yet like its `tokenizer` stand-in."""
+        if self.base:
+            return self.base.token_model
+        return self.estimate_as or self.tokenizer or self.name
 
     @property
     def quota_model(self) -> str:
@@ -128,8 +134,31 @@ def _model(raw: dict[str, Any]) -> ModelSpec:
         max_context_tokens=int(raw.get("max_context_tokens", 128000)),
         max_output_tokens=int(raw.get("max_output_tokens", 4096)), max_batch_size=int(raw.get("max_batch_size", 32)),
         dimensions=int(raw.get("dimensions", 0)), dimensions_settable=bool(raw.get("dimensions_settable", False)),
-        backend=raw.get("backend", "simulated"), tokenizer=raw.get("tokenizer", ""),
+        backend=raw.get("backend", "simulated"), asset=raw.get("asset", ""), estimate_as=raw.get("estimate_as", ""),
+        tokenizer=raw.get("tokenizer", ""),
     )
+
+
+def gguf_model(raw: dict[str, Any]) -> dict[str, Any]:
+    """A GGUF file the user points the engine at (`real_models.gguf_files`) as a chat catalog entry."""
+    if not isinstance(raw, dict) or not raw.get("name") or not raw.get("path"):
+        raise ConfigError(f"real_models.gguf_files: each entry needs a name and a path, got {raw!r}")
+    return {"name": raw["name"], "version": str(raw.get("version", "1")), "id": raw["name"], "backend": "llama.cpp",
+            "asset": str(Path(raw["path"]).expanduser()), "estimate_as": "gpt-4o-mini",
+            "capabilities": ["chat", "completions", "json_schema", "tools"],
+            "max_context_tokens": int(raw.get("context", 2048)), "max_output_tokens": int(raw.get("context", 2048)),
+            "skus": [{"name": "Standard", "quota": 100, "capacity": {"minimum": 1, "maximum": 100, "default": 10}}]}
+
+
+def _catalog_entries(raw: dict[str, Any], real_models: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The catalog's model entries and the deployments seeded on first start: with real models on, the real
+    entries join the catalog and the default deployments use them."""
+    models, seeds = list(raw["models"]), list(raw.get("deployments", ()))
+    if real_models:
+        real = raw.get("real_models") or {}
+        models += list(real.get("models", ())) + [gguf_model(g) for g in real.get("gguf_files", ())]
+        seeds = list(real.get("deployments", seeds))
+    return models, seeds
 
 
 @dataclass
@@ -211,6 +240,7 @@ def _catalog_models(configured: list[dict[str, Any]]) -> list[ModelSpec]:
 
 def load_config(settings: EngineSettings) -> EngineConfig:
     raw = read_config_file(settings)
+    models, seeds = _catalog_entries(raw, settings.real_models)
     account, sim, limits, rates = raw["account"], raw["simulation"], raw["limits"], raw["rate_limits"]
     timing = settings.timing
     low, high = sim["answer_tokens"]
@@ -222,9 +252,9 @@ def load_config(settings: EngineSettings) -> EngineConfig:
         location=account["location"],
         data_plane_versions=frozenset(raw["api_versions"]["data_plane"]),
         arm_versions=frozenset(raw["api_versions"]["arm"]),
-        catalog=Catalog(_catalog_models(raw["models"])),
+        catalog=Catalog(_catalog_models(models)),
         finetune_skus=tuple(_sku(s) for s in raw.get("finetune_skus", ())),
-        seed_deployments=list(raw.get("deployments", ())),
+        seed_deployments=seeds,
         content_filter=raw["content_filter"],
         default_faults=dict(raw.get("faults") or {}),
         tokens_per_second=_pick(timing.tokens_per_second, sim["tokens_per_second"]),

@@ -86,6 +86,8 @@ class EngineSettings:
     access_log: bool = False  # one log line per request costs more than the simulated answer itself
     entra_tokens: tuple[EntraToken, ...] = ()  # data-plane Entra ID tokens with their roles (ENGINE_ENTRA_TOKENS)
     arm_tokens: tuple[EntraToken, ...] = ()  # ARM Entra ID tokens with their roles (ENGINE_ARM_TOKENS)
+    real_models: bool = True  # the real local models (requirements-models.txt); off: the catalog is all simulated
+    model_queue: int = 8  # requests that may wait for one real model; past it 429 with retry-after
 
     @property
     def config_file(self) -> Path:
@@ -124,4 +126,6 @@ class EngineSettings:
             access_log=_env_bool(env, "ENGINE_ACCESS_LOG", False),
             entra_tokens=_env_tokens(env, "ENGINE_ENTRA_TOKENS", DATA_PLANE),
             arm_tokens=_env_tokens(env, "ENGINE_ARM_TOKENS", ARM),
+            real_models=_env_bool(env, "ENGINE_REAL_MODELS", True),
+            model_queue=_env_int(env, "ENGINE_MODEL_QUEUE", cls.model_queue),
         )

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from engine.arm.lro import OperationStore
 from engine.backends import load_backends
 from engine.backends.base import Backends
+from engine.backends.registry import BackendStatus, resolve
 from engine.blocklists import BlocklistStore
 from engine.config import EngineConfig, load_config
 from engine.contentfilter import ContentFilter, Rules
@@ -22,6 +23,7 @@ from engine.keys import EngineKeys, resolve_keys
 from engine.policies import PolicyStore
 from engine.ratelimit import RateLimiter
 from engine.settings import EngineSettings
+from engine.training.runner import Trainer
 
 
 @dataclass
@@ -41,6 +43,8 @@ class Engine:
     blocklists: BlocklistStore  # custom blocklists (config and ARM raiBlocklists)
     operations: OperationStore  # ARM long-running operations
     entra: TokenStore  # Entra ID tokens the engine accepts
+    trainer: Trainer
+    backend_status: BackendStatus
     default_faults: Faults = NONE  # the config's faults, under each deployment's own
     dice: Dice = field(default_factory=Dice)
     backends: dict[str, Backends] = field(default_factory=dict)
@@ -50,7 +54,8 @@ class Engine:
         if backends is None:
             backends = self.backends[name] = load_backends(
                 name, answer_tokens=self.config.answer_tokens,
-                completion_filter_trigger=self.config.completion_filter_trigger)
+                completion_filter_trigger=self.config.completion_filter_trigger,
+                queue_limit=self.settings.model_queue)
         return backends
 
     def close(self) -> None:
@@ -60,9 +65,10 @@ class Engine:
 def build_engine(settings: EngineSettings) -> Engine:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     config = load_config(settings)
+    backend_status = resolve(config.catalog, settings.real_models)  # before fine-tunes, which follow their base
     keys = resolve_keys(settings.data_dir, settings.api_key, settings.arm_token)
     db = Database(settings.data_dir / "engine.sqlite3")
-    fine_tunes = FineTunedModels(db, config)
+    fine_tunes = FineTunedModels(db, config, settings.data_dir / "training")
     fine_tunes.load_into(config.catalog)  # before deployments, which may name a fine-tune
     deployments = DeploymentStore(db, config.catalog)
     deployments.load()
@@ -82,5 +88,6 @@ def build_engine(settings: EngineSettings) -> Engine:
         operations=OperationStore(db),
         entra=TokenStore(db, [*settings.entra_tokens, *settings.arm_tokens]),
         default_faults=from_json(config.default_faults),
+        trainer=Trainer(settings.data_dir), backend_status=backend_status,
     )
     return engine

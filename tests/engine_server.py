@@ -25,8 +25,10 @@ RESOURCE_GROUP = "studio-local"
 ACCOUNT = "local-engine"
 ARM_VERSION = "2024-10-01"
 API_VERSION = "2024-10-21"
-# Timings that keep tests fast: unlimited token rate, jobs that take a fraction of a second per step.
+# Timings that keep tests fast: unlimited token rate, jobs that take a fraction of a second per step, and the
+# simulated models only (the real-model tests in tests/engine/models/ turn ENGINE_REAL_MODELS on).
 FAST_ENV = {
+    "ENGINE_REAL_MODELS": "off",
     "ENGINE_TOKENS_PER_SECOND": "0",
     "ENGINE_JOB_QUEUE_SECONDS": "0.05",
     "ENGINE_JOB_STEP_SECONDS": "0.01",

@@ -162,11 +162,19 @@ class Segment:
 
 
 @dataclass
+class Word:
+    start: float
+    end: float
+    word: str
+
+
+@dataclass
 class Transcript:
     text: str
     language: str
     duration: float
     segments: list[Segment]
+    words: list[Word] = field(default_factory=list)  # word timestamps, where the backend has them
 
 
 class ChatBackend(Protocol):

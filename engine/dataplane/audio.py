@@ -51,8 +51,11 @@ def render(transcript: Transcript, fmt: str, task: str, temperature: float) -> t
     segments = [{"id": i, "seek": 0, "start": s.start, "end": s.end, "text": " " + s.text,
                  "tokens": enc.encode_ordinary(" " + s.text), "temperature": temperature, "avg_logprob": -0.25,
                  "compression_ratio": 1.2, "no_speech_prob": 0.01} for i, s in enumerate(transcript.segments)]
-    return {"task": task, "language": LANGUAGES.get(transcript.language, transcript.language),
-            "duration": transcript.duration, "text": transcript.text, "segments": segments}, "application/json"
+    body = {"task": task, "language": LANGUAGES.get(transcript.language, transcript.language),
+            "duration": transcript.duration, "text": transcript.text, "segments": segments}
+    if transcript.words:
+        body["words"] = [{"word": w.word, "start": w.start, "end": w.end} for w in transcript.words]
+    return body, "application/json"
 
 
 async def _speech_to_text(call: Call, translate: bool) -> Response:
@@ -117,8 +120,8 @@ async def speech(call: Call) -> Response:
     fmt = v.one_of(body, "response_format", SPEECH_FORMATS, "wav")
     if fmt not in speech_backend.formats:
         supported = " or ".join(f"'{f}'" for f in sorted(speech_backend.formats))
-        raise errors.invalid_request(f"response_format '{fmt}' is not supported by the simulated backend; use "
-                                     f"{supported}.", param="response_format", code="unsupported_value")
+        raise errors.invalid_request(f"response_format '{fmt}' is not supported by the {call.backends.name} backend; "
+                                     f"use {supported}.", param="response_format", code="unsupported_value")
     speed = v.number(body, "speed", 0.25, 4.0, 1.0)
     call.charge(0)
     audio = await speech_backend.speak(call.model, text or " ", voice, speed or 1.0, fmt)

@@ -1,4 +1,4 @@
-"""GET /openai/models and /openai/models/{id}: base models and succeeded fine-tunes, labelled simulated."""
+"""GET /openai/models and /openai/models/{id}: base models and succeeded fine-tunes, labelled real or simulated."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from engine import errors
 from engine.authoring import authoring
+from engine.backends.registry import engine_label
 from engine.config import ModelSpec
 from engine.responses import json_response
 from engine.state import Engine
@@ -31,8 +32,8 @@ def as_api(model: ModelSpec, backend: str | None = None) -> dict[str, Any]:
             "chat_completion": model.can("chat"), "embeddings": model.can("embeddings"),
         },
         "lifecycle_status": lifecycle_status(model), "deprecation": deprecation,
-        # Not an Azure field: says plainly that no real model answers here.
-        "engine": {"backend": backend, "simulated": backend == "simulated"},
+        # Not an Azure field: says plainly which models are real and which simulated (and why).
+        "engine": engine_label(model, backend),
     }
     if model.base is not None:
         data["model"] = model.base.id

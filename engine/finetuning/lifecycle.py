@@ -8,7 +8,7 @@ import math
 import time
 
 from engine.files.processing import validate_file
-from engine.finetuning import simulation
+from engine.finetuning import real, simulation
 from engine.finetuning.store import Job
 from engine.state import Engine
 from shared_rules.datasets import billed_training_tokens, default_epochs
@@ -38,6 +38,7 @@ def cancel(engine: Engine, job: Job) -> None:
     job.finished_at = int(time.time())
     # A job cancelled while running is billed for the work done (wire reference, section 15).
     job.trained_tokens = _trained_tokens(job, job.current_step) if job.current_step else None
+    engine.trainer.cancel(job.id)  # a real trainer stops after the step in progress
     with engine.db.transaction():
         engine.jobs.save(job)
         engine.jobs.add_event(job.id, "Job cancelled.")
@@ -53,18 +54,23 @@ def _scan(path_text: str, trigger: str) -> bool:
 
 async def start(engine: Engine, job: Job) -> None:
     """Validate the job's files for its model (in a thread), resolve hyperparameters and begin training."""
+    real_job = real.is_real(engine, job)
+    if real_job and engine.trainer.busy():
+        return  # one real training at a time: it takes both cores; the job stays queued
     training = engine.files.get(job.training_file)
     if training is None or not training.path.exists():
         fail(engine, job, "invalid_training_file", f"The training file {job.training_file} no longer exists.",
              "training_file")
         return
-    outcome = await asyncio.to_thread(validate_file, training.path, job.model)
+    base = engine.config.catalog.get(job.base_name, job.base_version)
+    token_model = base.token_model if base else job.model
+    outcome = await asyncio.to_thread(validate_file, training.path, token_model)
     if not outcome.ok:
         fail(engine, job, "invalid_training_file", outcome.details or "The training file is invalid.", "training_file")
         return
     if job.validation_file:
         validation = engine.files.get(job.validation_file)
-        checked = await asyncio.to_thread(validate_file, validation.path, job.model) if validation else None
+        checked = await asyncio.to_thread(validate_file, validation.path, token_model) if validation else None
         if checked is None or checked.report.error_count:
             detail = checked.details if checked else f"The validation file {job.validation_file} no longer exists."
             fail(engine, job, "invalid_validation_file", detail or "The validation file is invalid.",
@@ -83,12 +89,14 @@ async def start(engine: Engine, job: Job) -> None:
     job.examples = report.examples
     job.epoch_tokens = billed_training_tokens(report.example_tokens, job.model, 1)
     job.steps_per_epoch = max(1, math.ceil(report.examples / job.batch_size))
-    if await asyncio.to_thread(_scan, str(training.path), engine.config.training_failure_trigger):
+    if not real_job and await asyncio.to_thread(_scan, str(training.path), engine.config.training_failure_trigger):
         job.fail_at_step = max(1, job.steps_per_epoch // 2)
     now = time.time()
     job.status = "running"
     job.last_step_at = now
     job.estimated_finish = int(now + job.total_steps * engine.config.job_step_seconds)
+    if real_job:
+        real.launch(engine, job)
     with engine.db.transaction():
         engine.jobs.save(job)
         engine.jobs.add_event(job.id, f"Training file validated: {report.examples} examples, "
@@ -133,6 +141,9 @@ def _succeed(engine: Engine, job: Job) -> None:
 
 def advance(engine: Engine, job: Job, now: float) -> None:
     """Take the steps that are due; the stored step count is the only progress there is."""
+    if real.is_real(engine, job):
+        real.advance(engine, job, fail)
+        return
     step_seconds = engine.config.job_step_seconds
     due = job.total_steps - job.current_step if step_seconds <= 0 else int((now - job.last_step_at) / step_seconds)
     due = min(due, MAX_STEPS_PER_TICK, job.total_steps - job.current_step)
@@ -162,6 +173,8 @@ def resume_all(engine: Engine) -> None:
     for job in engine.jobs.active():
         if job.status != "running":
             continue
+        if real.is_real(engine, job):
+            continue  # its trainer died with the old engine: the first tick fails it with the reason
         if engine.config.catalog.get(job.base_name, job.base_version) is None:
             fail(engine, job, "internal_error", f"The engine restarted and the base model {job.model} is no longer "
                  "in its catalog, so the job cannot resume.")

@@ -41,7 +41,7 @@ async def tick(engine: Engine) -> None:
                 lifecycle.advance(engine, job, now)
         except Exception as e:  # one broken job fails with a reason; the others keep going
             log.exception("fine-tuning job %s", job.id)
-            lifecycle.fail(engine, job, "internal_error", f"The simulated trainer failed: {e}")
+            lifecycle.fail(engine, job, "internal_error", f"The trainer failed: {e}")
 
 
 class Scheduler:
@@ -70,3 +70,4 @@ class Scheduler:
         self._stopping.set()
         if self._task is not None:
             await self._task
+        self.engine.trainer.stop_all()

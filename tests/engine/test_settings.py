@@ -37,7 +37,7 @@ def test_environment_overrides_and_strict_values(tmp_path):
 
 
 def test_config_is_written_on_first_start_and_edits_are_read(tmp_path):
-    settings = EngineSettings.from_env({"ENGINE_DATA_DIR": str(tmp_path)})
+    settings = EngineSettings.from_env({"ENGINE_DATA_DIR": str(tmp_path), "ENGINE_REAL_MODELS": "off"})
     config = load_config(settings)
     assert (tmp_path / "config.json").exists()
     assert config.account_name == "local-engine" and config.resource_group == "studio-local"

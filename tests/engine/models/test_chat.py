@@ -1,0 +1,127 @@
+"""SmolLM2 through llama.cpp behind the chat and completions APIs, with the official SDK over HTTP."""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx2
+import pytest
+
+from tests.engine_server import API_VERSION
+
+pytestmark = [pytest.mark.slow, pytest.mark.models]
+ASK = [{"role": "user", "content": "Write three sentences about the sea."}]
+
+
+def test_a_real_chat_reply_streams_token_by_token(real_sdk):
+    arrivals, pieces = [], []
+    stream = real_sdk.chat.completions.create(model="chat", messages=ASK, max_tokens=40, stream=True, seed=1,
+                                              stream_options={"include_usage": True})
+    usage = None
+    for chunk in stream:
+        if chunk.usage:
+            usage = chunk.usage
+        for choice in chunk.choices:
+            if choice.delta.content:
+                pieces.append(choice.delta.content)
+                arrivals.append(time.monotonic())
+    assert len(pieces) >= 10, pieces
+    # Token by token as decoded: the pieces arrive spread over the generation, not in one write at the end.
+    assert arrivals[-1] - arrivals[0] > 0.05
+    assert len("".join(pieces).split()) >= 5
+    assert usage is not None and 0 < usage.completion_tokens <= 40
+
+
+def test_the_backend_says_it_is_llama_cpp_in_the_models_list(real_engine):
+    models = httpx2.get(f"{real_engine.url}/openai/models", params={"api-version": API_VERSION},
+                        headers=real_engine.api_headers).json()["data"]
+    by_id = {m["id"]: m for m in models}
+    assert by_id["SmolLM2-135M-Instruct"]["engine"] == {"backend": "llama.cpp", "simulated": False}
+    assert by_id["gpt-4o-mini-2024-07-18"]["engine"]["simulated"] is True
+    health = httpx2.get(f"{real_engine.url}/engine/health").json()
+    assert "llama.cpp" in health["real_backends"] and health["real_models"] == "on"
+    answer = httpx2.post(f"{real_engine.url}/openai/deployments/chat/chat/completions",
+                         params={"api-version": API_VERSION}, headers=real_engine.api_headers, timeout=60,
+                         json={"messages": ASK, "max_tokens": 2})
+    assert answer.headers["x-engine-backend"] == "llama.cpp"
+
+
+def test_json_mode_returns_valid_json(real_sdk):
+    reply = real_sdk.chat.completions.create(
+        model="chat", max_tokens=80, seed=3, response_format={"type": "json_object"},
+        messages=[{"role": "user", "content": "Describe a cat with a name and an age."}])
+    content = reply.choices[0].message.content
+    if reply.choices[0].finish_reason == "stop":
+        assert isinstance(json.loads(content), dict)
+    else:  # cut by max_tokens: still JSON so far, by the grammar
+        assert content.lstrip().startswith("{")
+
+
+def test_json_schema_output_follows_the_schema(real_sdk):
+    schema = {"type": "object", "properties": {"city": {"type": "string", "maxLength": 20},
+                                               "population": {"type": "integer"}},
+              "required": ["city", "population"], "additionalProperties": False}
+    reply = real_sdk.chat.completions.create(
+        model="chat", max_tokens=60, seed=5, messages=[{"role": "user", "content": "Name a big city."}],
+        response_format={"type": "json_schema", "json_schema": {"name": "city", "schema": schema}})
+    data = json.loads(reply.choices[0].message.content)
+    assert set(data) == {"city", "population"}
+    assert isinstance(data["city"], str) and isinstance(data["population"], int)
+
+
+def test_the_same_seed_gives_the_same_answer_and_max_tokens_stops_it(real_sdk):
+    def ask(seed):
+        return real_sdk.chat.completions.create(model="chat", messages=ASK, max_tokens=12, seed=seed,
+                                                temperature=1.0)
+
+    first, again = ask(7), ask(7)
+    assert first.choices[0].message.content == again.choices[0].message.content
+    assert first.choices[0].finish_reason == "length" and first.usage.completion_tokens <= 12
+
+
+def test_a_stop_sequence_ends_the_answer_before_it(real_sdk):
+    reply = real_sdk.chat.completions.create(
+        model="chat", max_tokens=60, temperature=0, stop=["3"],
+        messages=[{"role": "user", "content": "Count from 1 to 10, separated by commas."}])
+    assert "3" not in reply.choices[0].message.content
+    assert reply.choices[0].finish_reason == "stop"
+
+
+def test_a_forced_tool_call_has_arguments_in_the_functions_shape(real_sdk):
+    tool = {"type": "function", "function": {"name": "get_weather", "description": "Weather for a city",
+                                             "parameters": {"type": "object", "properties": {
+                                                 "city": {"type": "string", "maxLength": 30}},
+                                                 "required": ["city"], "additionalProperties": False}}}
+    reply = real_sdk.chat.completions.create(
+        model="chat", max_tokens=40, seed=2, tools=[tool],
+        tool_choice={"type": "function", "function": {"name": "get_weather"}},
+        messages=[{"role": "user", "content": "What is the weather in Paris?"}])
+    choice = reply.choices[0]
+    assert choice.finish_reason == "tool_calls"
+    call = choice.message.tool_calls[0]
+    assert call.function.name == "get_weather"
+    assert isinstance(json.loads(call.function.arguments)["city"], str)
+
+
+def test_legacy_completions_continue_the_prompt(real_sdk):
+    reply = real_sdk.completions.create(model="chat", prompt="The capital of France is", max_tokens=8,
+                                        temperature=0)
+    assert reply.choices[0].text.strip()
+    assert reply.usage.completion_tokens <= 8
+
+
+def test_requests_past_the_queue_bound_get_429_with_retry_after(real_engine):
+    # The session engine lets 3 requests wait for a model; ten at once overflow it.
+    def send(_):
+        return httpx2.post(f"{real_engine.url}/openai/deployments/chat/chat/completions",
+                           params={"api-version": API_VERSION}, headers=real_engine.api_headers, timeout=120,
+                           json={"messages": ASK, "max_tokens": 24})
+
+    with ThreadPoolExecutor(10) as pool:
+        answers = list(pool.map(send, range(10)))
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses.count(200) >= 4 and 429 in statuses, statuses
+    busy = next(a for a in answers if a.status_code == 429)
+    assert int(busy.headers["retry-after"]) >= 1 and busy.json()["error"]["code"] == "429"
