@@ -8,14 +8,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
-from studio.resources.models import Deployment, Resource
+from studio.resources.models import Resource
 
 LOCAL_ENGINE_NAME = "Local engine"
-# The engine seeds these two deployments on its first start (engine/default_config.json).
-LOCAL_ENGINE_DEPLOYMENTS = (
-    ("chat", "gpt-4o-mini", Deployment.Capability.CHAT, "GlobalStandard", 30),
-    ("embeddings", "text-embedding-3-small", Deployment.Capability.EMBEDDINGS, "Standard", 30),
-)
 
 
 @dataclass(frozen=True)
@@ -38,7 +33,8 @@ def local_engine_url() -> str:
 @transaction.atomic
 def local_engine_resource_ensure(*, url: str | None = None, engine_secrets: LocalEngineSecrets | None = None
                                  ) -> Resource | None:
-    """Create the Local engine resource and its two deployments when Studio has no resource at all.
+    """Create the Local engine resource when Studio has no resource at all; its deployments come from the engine
+    (the real models' chat, embeddings, whisper and tts, or the simulated ones) with the first sync.
 
     Studio owns the engine's secrets: they are made here, stored encrypted on the resource, and passed to the engine
     at start (local_engine_secrets), so Studio and the engine meet only over HTTP, as Studio and Azure do.
@@ -60,10 +56,6 @@ def local_engine_resource_ensure(*, url: str | None = None, engine_secrets: Loca
     resource.set_api_key(engine_secrets.api_key)
     resource.set_arm_token(engine_secrets.arm_token)
     resource.save()
-    for name, model, capability, sku, capacity in LOCAL_ENGINE_DEPLOYMENTS:
-        Deployment.objects.create(
-            resource=resource, name=name, model_name=model, capability=capability, sku_name=sku, capacity=capacity
-        )
     return resource
 
 

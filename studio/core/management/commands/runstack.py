@@ -76,6 +76,18 @@ class Command(BaseCommand):
             stack.stop()
         self.stdout.write("Studio stopped; no process is left running.")
 
+    def _sync_local_engine(self, engine_url: str) -> None:
+        """Mirror the engine's deployments before the site opens, so the first page shows them (a local call)."""
+        from studio.resources.models import Resource
+        from studio.resources.sync import resource_sync
+        from studio.upstream.errors import UpstreamError
+
+        for resource in Resource.objects.filter(kind=Resource.Kind.LOCAL_ENGINE, endpoint=engine_url):
+            try:
+                resource_sync(resource)
+            except UpstreamError as error:
+                self.stderr.write(f"The Local engine resource could not be synced yet: {error.message}")
+
     def _start(self, stack: Stack, env: dict[str, str], host: str, port: int, no_engine: bool) -> None:
         preflight.check_database()
         call_command("migrate", interactive=False, verbosity=0)
@@ -100,6 +112,7 @@ class Command(BaseCommand):
                           "ENGINE_API_KEY": engine_secrets.api_key, "ENGINE_ARM_TOKEN": engine_secrets.arm_token}
             stack.start("engine", [python(), "-m", "engine"], engine_env, logs / "engine.log")
             wait_for_http(f"{engine_url}/engine/health", stack)
+            self._sync_local_engine(engine_url)
 
         celery = [python(), "-m", "celery", "-A", "studio"]
         stack.start("worker", [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"], env,
