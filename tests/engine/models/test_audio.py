@@ -54,13 +54,14 @@ def test_subtitles_come_as_srt_and_vtt(real_sdk, spoken):
 
 @pytest.mark.parametrize("fmt", ["mp3", "opus", "aac", "flac"])
 def test_compressed_speech_formats_decode_back_to_the_words(real_sdk, fmt):
-    audio = real_sdk.audio.speech.create(model="tts", voice="nova", input="Hello from the local engine.",
-                                         response_format=fmt).content
+    audio = real_sdk.audio.speech.create(model="tts", voice="nova", input=SENTENCE, response_format=fmt).content
     assert audio.startswith(MAGIC[fmt]), audio[:8]
     name = {"opus": "speech.ogg", "aac": "speech.mp4"}.get(fmt, f"speech.{fmt}")
     if fmt != "aac":  # an ADTS stream is not among the upload formats Azure accepts
-        text = real_sdk.audio.transcriptions.create(model="whisper", file=(name, audio)).text
-        assert _words(text)[:2] == ["hello", "from"]
+        heard = set(_words(real_sdk.audio.transcriptions.create(model="whisper", file=(name, audio)).text))
+        said = set(_words(SENTENCE))
+        # Lossy codecs may cost tiny.en a word (mp3 once turned a short "hello" into "below"); most must survive.
+        assert len(heard & said) >= 0.8 * len(said), (sorted(heard), sorted(said))
 
 
 def test_pcm_is_raw_24khz_samples_and_speed_shortens_speech(real_sdk):
