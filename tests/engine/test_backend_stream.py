@@ -152,7 +152,8 @@ def test_a_many_token_piece_is_cut_at_max_tokens_by_its_token_texts():
 
 
 def test_the_backend_names_itself_in_the_header_models_list_and_health(tmp_path):
-    engine = build_engine(EngineSettings.from_env({"ENGINE_DATA_DIR": str(tmp_path), "ENGINE_TOKENS_PER_SECOND": "0"}))
+    engine = build_engine(EngineSettings.from_env({"ENGINE_DATA_DIR": str(tmp_path), "ENGINE_TOKENS_PER_SECOND": "0",
+                                                  "ENGINE_REAL_MODELS": "off"}))
     engine.backends["simulated"] = replace(engine.backend("simulated"), name="llama.cpp")
     app = create_app(engine=engine)
 
@@ -186,7 +187,8 @@ class BrokenChat:
 
 
 def test_a_backend_that_fails_gives_azures_500_body_or_an_error_event(tmp_path):
-    engine = build_engine(EngineSettings.from_env({"ENGINE_DATA_DIR": str(tmp_path), "ENGINE_TOKENS_PER_SECOND": "0"}))
+    engine = build_engine(EngineSettings.from_env({"ENGINE_DATA_DIR": str(tmp_path), "ENGINE_TOKENS_PER_SECOND": "0",
+                                                  "ENGINE_REAL_MODELS": "off"}))
     engine.backends["simulated"] = replace(engine.backend("simulated"), chat=BrokenChat(), paced_by_engine=False)
     app = create_app(engine=engine)
     body = {"messages": [{"role": "user", "content": "hi"}]}
