@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.arm.common import iso
+from engine.backends.registry import engine_label
 from engine.config import ModelSpec, SkuSpec
 from engine.deployments import DELETING, FAILED
 from engine.state import Engine
@@ -71,8 +72,8 @@ def account_model(model: ModelSpec, engine: Engine) -> dict[str, Any]:
         "maxCapacity": max((s.maximum for s in model.skus), default=0),
         "skus": [_sku(model, s, engine) for s in model.skus],
         "systemData": {"createdBy": "Microsoft", "createdAt": iso(model.created_at)},
-        # Not an ARM field: says plainly that this catalog entry is answered by simulated models.
-        "engine": {"backend": model.backend, "simulated": model.backend == "simulated"},
+        # Not an ARM field: says plainly which backend answers this entry, and whether it is a real model.
+        "engine": engine_label(model, engine.backend(model.backend).name),
     }
     if model.can("fine_tune") and model.base is None:
         data["finetuneCapabilities"] = {"FineTuneTokensMaxValue": "37500000", "FineTuneTokensMaxValuePerExample":

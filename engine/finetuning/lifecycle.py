@@ -125,7 +125,12 @@ def _step(engine: Engine, job: Job) -> bool:
 def _succeed(engine: Engine, job: Job) -> None:
     csv = simulation.results_csv(job.seed, job.total_steps, job.steps_per_epoch, job.total_steps,
                                  job.learning_rate_multiplier or 1.0, job.validation_file is not None)
-    result = engine.files.add_bytes(csv, "results.csv", "fine-tune-results")
+    job_succeed(engine, job, csv)
+
+
+def job_succeed(engine: Engine, job: Job, results_csv: bytes, served_by: str = "") -> None:
+    """End a job well, simulated or real: store results.csv, register the fine-tuned model, say so in events."""
+    result = engine.files.add_bytes(results_csv, "results.csv", "fine-tune-results")
     base = engine.config.catalog.get(job.base_name, job.base_version)
     assert base is not None, "checked when the job was created or resumed"
     engine.fine_tunes.register(engine.config.catalog, job.planned_model, base, job.id)
@@ -135,7 +140,7 @@ def _succeed(engine: Engine, job: Job) -> None:
     job.result_files = [result.id]
     job.trained_tokens = job.epoch_tokens * (job.n_epochs or 0)
     engine.jobs.save(job)
-    engine.jobs.add_event(job.id, f"Fine-tuned model created: {job.planned_model}.")
+    engine.jobs.add_event(job.id, f"Fine-tuned model created: {job.planned_model}{served_by}.")
     engine.jobs.add_event(job.id, "Job succeeded.")
 
 

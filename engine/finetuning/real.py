@@ -58,18 +58,9 @@ def _succeed(engine: Engine, job: Job, record: dict[str, Any]) -> None:
     if not final.exists():
         _link(record["path"], str(final))
     steps = [r for r in _all_records(engine, job) if r["type"] == "step"]
-    result = engine.files.add_bytes(results_csv(steps), "results.csv", "fine-tune-results")
-    base = engine.config.catalog.get(job.base_name, job.base_version)
-    assert base is not None
-    engine.fine_tunes.register(engine.config.catalog, job.planned_model, base, job.id)
-    job.status = "succeeded"
-    job.finished_at = int(time.time())
-    job.fine_tuned_model = job.planned_model
-    job.result_files = [result.id]
-    job.trained_tokens = job.epoch_tokens * (job.n_epochs or 0)
-    engine.jobs.save(job)
-    engine.jobs.add_event(job.id, f"Fine-tuned model created: {job.planned_model} (GGUF, served by llama.cpp).")
-    engine.jobs.add_event(job.id, "Job succeeded.")
+    from engine.finetuning.lifecycle import job_succeed  # lifecycle imports this module
+
+    job_succeed(engine, job, results_csv(steps), " (GGUF, served by llama.cpp)")
 
 
 def _all_records(engine: Engine, job: Job) -> list[dict[str, Any]]:
