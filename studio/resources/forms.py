@@ -24,6 +24,15 @@ THRESHOLDS = [("Low", "Low (blocks low, medium and high)"), ("Medium", "Medium (
 SOURCES = ("Prompt", "Completion")
 
 
+def capacity_error(capacity: int, sku: dict | None) -> str | None:
+    """Why a capacity is outside the SKU's bounds (minimum, maximum, step), or None when it fits."""
+    bounds = (sku or {}).get("capacity") or {}
+    low, high, step = bounds.get("minimum") or 1, bounds.get("maximum"), bounds.get("step") or 1
+    if capacity < low or (high and capacity > high) or (capacity - low) % step:
+        return f"Choose from {low} to {high} in steps of {step}"
+    return None
+
+
 def _https_urls(field, **kwargs):
     # A URL typed without a scheme means https (Django 6's default; said now so Django 5 does not warn).
     if isinstance(field, models.URLField):
@@ -187,11 +196,9 @@ class DeploymentCreateForm(forms.Form):
             self.add_error("sku", f"{entry.name} {entry.version} cannot be deployed as {cleaned.get('sku')} here.")
             return cleaned
         capacity = cleaned.get("capacity")
-        bounds = sku.get("capacity") or {}
         if capacity is not None:
-            low, high, step = bounds.get("minimum") or 1, bounds.get("maximum"), bounds.get("step") or 1
-            if capacity < low or (high and capacity > high) or (capacity - low) % step:
-                self.add_error("capacity", f"Choose from {low} to {high} in steps of {step} for {sku['name']}.")
+            if error := capacity_error(capacity, sku):
+                self.add_error("capacity", f"{error} for {sku['name']}.")
             elif (quota := self.quota) is not None and capacity > quota.remaining:
                 self.add_error("capacity", f"Only {quota.remaining:g} of {quota.limit:g} is left in the quota "
                                            f"{quota.name}; lower the capacity or free some first.")
@@ -221,10 +228,8 @@ class DeploymentUpdateForm(forms.Form):
 
     def clean_capacity(self):
         capacity = self.cleaned_data["capacity"]
-        bounds = (self.sku_spec or {}).get("capacity") or {}
-        low, high, step = bounds.get("minimum") or 1, bounds.get("maximum"), bounds.get("step") or 1
-        if capacity < low or (high and capacity > high) or (capacity - low) % step:
-            raise forms.ValidationError(f"Choose from {low} to {high} in steps of {step}.")
+        if error := capacity_error(capacity, self.sku_spec):
+            raise forms.ValidationError(f"{error}.")
         return capacity
 
 

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
+from studio.audit.services import audit_record
 from studio.resources.models import Resource
 
 LOCAL_ENGINE_NAME = "Local engine"
@@ -91,8 +93,6 @@ def resource_snapshot(resource: Resource) -> dict:
 @transaction.atomic
 def resource_save(form, *, user) -> Resource:
     """Save a ResourceForm (new or edited) and record what changed."""
-    from studio.audit.services import audit_record
-
     creating = form.instance.pk is None
     before = None if creating else resource_snapshot(Resource.objects.get(pk=form.instance.pk))
     resource = form.save(commit=False)
@@ -112,8 +112,6 @@ def resource_save(form, *, user) -> Resource:
 @transaction.atomic
 def resource_delete(resource: Resource, *, user) -> None:
     """Forget the resource in Studio (nothing changes upstream)."""
-    from studio.audit.services import audit_record
-
     audit_record(actor=user, action="resource.delete", target_type="resource", target_name=resource.name,
                  resource_name=resource.name, before=resource_snapshot(resource), after=None, outcome="succeeded",
                  message="Removed from Studio; nothing changed upstream.")
@@ -122,8 +120,6 @@ def resource_delete(resource: Resource, *, user) -> None:
 
 def resource_check_record(resource: Resource, checks) -> None:
     """Keep the last Test connection's verdict on the resource, for the list page."""
-    from django.utils import timezone
-
     Resource.objects.filter(pk=resource.pk).update(
         last_checked_at=timezone.now(), last_check_ok=all(check.ok for check in checks),
         last_check_message=" ".join(f"{check.plane}: {check.message}" for check in checks)[:2000])

@@ -7,10 +7,12 @@ from django.contrib import messages
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
 from studio.accounts.access import admin_required, viewer_required
+from studio.audit.services import audit_record
 from studio.core.queue import enqueue, enqueue_on_commit
 from studio.resources import forms, operations, services
 from studio.resources.models import Deployment, Operation, Resource
@@ -149,8 +151,6 @@ def deployment_create(request, pk: int):
 
 
 def resource_url(resource: Resource) -> str:
-    from django.urls import reverse
-
     return reverse("resources:detail", kwargs={"pk": resource.pk})
 
 
@@ -165,8 +165,6 @@ def _manual_deployment(request, resource: Resource):
             form.add_error("name", "This resource already lists a deployment with this name.")
         else:
             deployment.save()
-            from studio.audit.services import audit_record
-
             audit_record(actor=request.user, action="deployment.register", target_type="deployment",
                          target_name=deployment.name, resource_name=resource.name,
                          after=operations.deployment_snapshot(deployment), outcome="succeeded")
@@ -224,8 +222,6 @@ def deployment_delete(request, pk: int, name: str):
                                          before=operations.deployment_snapshot(deployment), after=None)
             messages.info(request, f"Deleting {deployment.name}: ARM is working on it.")
         else:
-            from studio.audit.services import audit_record
-
             audit_record(actor=request.user, action="deployment.unregister", target_type="deployment",
                          target_name=deployment.name, resource_name=deployment.resource.name,
                          before=operations.deployment_snapshot(deployment), outcome="succeeded")
@@ -243,9 +239,7 @@ def operation_status(request, pk: int, operation_id: int):
     operation = get_object_or_404(Operation.objects.select_related("requested_by"), pk=operation_id, resource_id=pk)
     response = render(request, "resources/_operation.html", {"operation": operation})
     if operation.is_finished and request.htmx:
-        # 286 stops htmx polling; the row is rendered in its final state.
-        stop = HttpResponseStopPolling(response.content)
-        return stop
+        return HttpResponseStopPolling(response.content)  # 286 ends the polling; the row shows its final state
     return response
 
 

@@ -69,7 +69,7 @@ class ArmClient:
             try:
                 token = credentials.arm_token(self.resource)
             except UpstreamError:
-                raise
+                raise  # already says what is wrong (a missing secret, say)
             except Exception as error:  # noqa: BLE001 - azure-identity raises many kinds; all mean "no token"
                 raise UpstreamError(f"No ARM token: {error}", code="credential") from error
             try:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from studio.upstream.arm import ArmClient
-from studio.upstream.dataplane import client_for, translated_errors
+from studio.upstream.dataplane import client_for, policy_for, translated_errors
 from studio.upstream.errors import UpstreamError
 from studio.upstream.url_guard import check_url
 
@@ -31,7 +31,7 @@ def probe(resource, *, timeout: float = PROBE_TIMEOUT) -> list[Check]:
 def _data_plane(resource, timeout: float) -> Check:
     plane = "Data plane"
     try:
-        check_url(resource.endpoint, _policy(resource))
+        check_url(resource.endpoint, policy_for(resource))
         with translated_errors(resource):
             models = client_for(resource, max_retries=0, timeout=timeout).models.list().data
     except UpstreamError as error:
@@ -47,12 +47,6 @@ def _control_plane(resource) -> Check:
         return Check(plane, False, _with_request_id(error))
     location = account.get("location") or "an unknown region"
     return Check(plane, True, f"ARM found the account {account.get('name', resource.account_name)} in {location}.")
-
-
-def _policy(resource):
-    from studio.upstream.dataplane import policy_for
-
-    return policy_for(resource)
 
 
 def _with_request_id(error: UpstreamError) -> str:

@@ -13,7 +13,7 @@ import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from studio.upstream.errors import EndpointRefused
+from studio.upstream.errors import EndpointRefused, UpstreamUnavailable
 
 # Metadata services that are not link-local: Azure's WireServer, Alibaba's, AWS's IPv6 one.
 METADATA_ADDRESSES = frozenset(ipaddress.ip_address(a) for a in ("168.63.129.16", "100.100.100.200", "fd00:ec2::254"))
@@ -58,8 +58,6 @@ def resolve(host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
-        from studio.upstream.errors import UpstreamUnavailable
-
         raise UpstreamUnavailable(f"The name {host} could not be resolved (DNS: {error.strerror}). Check the "
                                   "endpoint's spelling and this machine's DNS.", code="dns") from error
     return list(dict.fromkeys(info[4][0] for info in infos))
