@@ -131,6 +131,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "studio.core.tasks.record_heartbeat", "schedule": 30.0},
+    "operations-resume": {"task": "studio.resources.tasks.resume_operations", "schedule": 60.0},
     "resources-sync": {"task": "studio.resources.tasks.sync_all_resources",
                        "schedule": 60.0 * env_int("STUDIO_SYNC_MINUTES", 15)},
 }

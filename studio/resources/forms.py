@@ -152,7 +152,7 @@ class DeploymentCreateForm(forms.Form):
         for key, entry in self.catalog.items():
             label = f"{entry.name} {entry.version}{' (default)' if entry.is_default_version else ''}"
             if entry.inference_retires_at:
-                label += f", retires {entry.inference_retires_at:%d %b %Y}"
+                label += f", {'retired' if entry.is_retired else 'retires'} {entry.inference_retires_at:%d %b %Y}"
             groups.setdefault(entry.lifecycle_status or "Available", []).append((key, label))
         self.fields["model"].choices = [("", "Choose a model")] + [(group, items) for group, items in groups.items()]
         self.chosen = self.catalog.get(self.data.get("model") or self.initial.get("model") or "")
@@ -202,7 +202,7 @@ class DeploymentCreateForm(forms.Form):
             elif (quota := self.quota) is not None and capacity > quota.remaining:
                 self.add_error("capacity", f"Only {quota.remaining:g} of {quota.limit:g} is left in the quota "
                                            f"{quota.name}; lower the capacity or free some first.")
-        if entry.retires_within(0):
+        if entry.is_retired:
             self.add_error("model", f"{entry.name} {entry.version} is retired; choose a newer version.")
         cleaned["entry"] = entry
         return cleaned

@@ -221,6 +221,10 @@ class CatalogModel(models.Model):
     def sku(self, name: str) -> dict | None:
         return next((sku for sku in self.skus if sku.get("name", "").lower() == name.lower()), None)
 
+    @property
+    def is_retired(self) -> bool:
+        return self.retires_within(0)
+
     def retires_within(self, days: int) -> bool:
         return bool(self.inference_retires_at and self.inference_retires_at - timezone.now() < timedelta(days=days))
 
@@ -332,6 +336,8 @@ class Operation(models.Model):
                                      related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Moved forward at the claim and at every state ARM reports: a running row left still is a dead worker's.
+    touched_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

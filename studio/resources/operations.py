@@ -20,7 +20,8 @@ from studio.resources.models import Deployment, Operation, Resource
 from studio.upstream.arm import ArmClient
 from studio.upstream.errors import UpstreamError
 
-STALE_AFTER = timedelta(minutes=15)
+# Longer than the slowest single ARM call with its retries; the running task touches the row more often than this.
+STALE_AFTER = timedelta(minutes=5)
 QUEUED_TOO_LONG = timedelta(minutes=2)
 AUDIT_ACTIONS = {
     Operation.Kind.DEPLOYMENT_CREATE: ("deployment.create", "deployment"),
@@ -73,7 +74,7 @@ def operation_run(operation_id: int) -> Operation | None:
     """Claim and run one operation; returns it finished, or None when another run has it or it is gone."""
     now = timezone.now()
     claimed = Operation.objects.filter(pk=operation_id, status=Operation.Status.QUEUED).update(
-        status=Operation.Status.RUNNING, started_at=now, progress="Sending to ARM")
+        status=Operation.Status.RUNNING, started_at=now, touched_at=now, progress="Sending to ARM")
     if claimed != 1:
         return None
     operation = Operation.objects.select_related("resource", "requested_by").get(pk=operation_id)
@@ -87,7 +88,8 @@ def operation_run(operation_id: int) -> Operation | None:
 
 
 def _progress(operation: Operation, state: str) -> None:
-    Operation.objects.filter(pk=operation.pk).update(progress=f"ARM reports: {state}"[:200])
+    Operation.objects.filter(pk=operation.pk).update(progress=f"ARM reports: {state}"[:200],
+                                                     touched_at=timezone.now())
 
 
 def _execute(operation: Operation) -> str:
@@ -166,11 +168,11 @@ def _finish(operation: Operation, status: str, message: str) -> None:
 
 
 def operations_resume_stale() -> list[int]:
-    """Operations to send to a worker again: those whose worker died mid-run (running far longer than any ARM call)
-    and those whose message never reached a worker (queued for minutes). Returns their ids."""
+    """Operations to send to a worker again: those whose worker died mid-run (running, untouched for longer than any
+    ARM call takes) and those whose message never reached a worker (queued for minutes). Returns their ids."""
     now = timezone.now()
     stale = list(Operation.objects.filter(status=Operation.Status.RUNNING,
-                                          started_at__lt=now - STALE_AFTER).values_list("pk", flat=True))
+                                          touched_at__lt=now - STALE_AFTER).values_list("pk", flat=True))
     resumed = []
     for pk in stale:
         if Operation.objects.filter(pk=pk, status=Operation.Status.RUNNING).update(

@@ -33,11 +33,17 @@ def sync_resource(resource_id: int) -> str:
 
 
 @shared_task
-def sync_all_resources() -> int:
-    """Beat's periodic sync: one task per resource, so one slow account does not hold up the others; and
-    operations a killed worker left running are resumed."""
-    for pk in operations.operations_resume_stale():
+def resume_operations() -> int:
+    """Beat, every minute: send again the operations a killed worker left running or a lost message left queued."""
+    resumed = operations.operations_resume_stale()
+    for pk in resumed:
         enqueue(run_operation, pk)
+    return len(resumed)
+
+
+@shared_task
+def sync_all_resources() -> int:
+    """Beat's periodic sync: one task per resource, so one slow account does not hold up the others."""
     ids = list(Resource.objects.values_list("pk", flat=True))
     for pk in ids:
         enqueue(sync_resource, pk)

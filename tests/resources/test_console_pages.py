@@ -84,7 +84,9 @@ def test_a_retired_model_cannot_be_chosen(client_as, admin_user, synced):
     response = client_as(admin_user).post(f"/deployments/resources/{synced.pk}/new/", {
         "name": "old", "model": "gpt-4o-mini|2024-07-18", "sku": "GlobalStandard", "capacity": "2",
         "upgrade": "NoAutoUpgrade"})
-    assert "is retired; choose a newer version" in response.content.decode()
+    body = response.content.decode()
+    assert "is retired; choose a newer version" in body
+    assert f"retired {(timezone.now() - timedelta(days=1)):%d %b %Y}" in body  # the picker says so too
 
 
 def test_the_create_form_refuses_what_the_catalog_does_not_allow(client_as, admin_user, synced):

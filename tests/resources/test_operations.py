@@ -86,6 +86,10 @@ def test_a_run_left_by_a_killed_worker_is_resumed(engine, engine_resource, admin
     resource = engine_resource()
     operation = operations.operation_request(resource, kind=Operation.Kind.DEPLOYMENT_UPDATE, target="chat",
                                              body={"sku": {"name": "GlobalStandard", "capacity": 30}}, user=admin_user)
-    Operation.objects.filter(pk=operation.pk).update(status="running", started_at=timezone.now() - timedelta(hours=1))
+    now = timezone.now()
+    Operation.objects.filter(pk=operation.pk).update(status="running", started_at=now - timedelta(hours=1),
+                                                     touched_at=now - timedelta(minutes=1))
+    assert operations.operations_resume_stale() == []  # touched a minute ago: its worker is still at it
+    Operation.objects.filter(pk=operation.pk).update(touched_at=now - timedelta(minutes=6))
     assert operations.operations_resume_stale() == [operation.pk]
     assert operations.operation_run(operation.pk).status == "succeeded"
