@@ -1,0 +1,24 @@
+"""Fine-tuning's timings, read once from the environment (strictly, by studio.env) with defaults for production."""
+
+from __future__ import annotations
+
+from studio.env import env_int, env_str
+
+# Beat looks for due work this often; each job then waits its own interval between polls.
+BEAT_SECONDS = env_int("STUDIO_FINETUNE_BEAT_SECONDS", 10)
+# A running job is polled this often; a queued one starts here and doubles up to the most.
+POLL_SECONDS = env_int("STUDIO_FINETUNE_POLL_SECONDS", 10)
+POLL_MAX_SECONDS = env_int("STUDIO_FINETUNE_POLL_MAX_SECONDS", 300)
+# A poll holds its job this long; a worker killed mid-poll frees the job when the lease ends.
+POLL_LEASE_SECONDS = env_int("STUDIO_FINETUNE_POLL_LEASE_SECONDS", 120)
+# A submission untouched this long lost its worker and is resumed (every step touches the row).
+SUBMIT_STALE_SECONDS = env_int("STUDIO_FINETUNE_SUBMIT_STALE_SECONDS", 300)
+# How often the submission checks whether an uploaded file is processed, and for how long at most.
+FILE_POLL_SECONDS = env_int("STUDIO_FINETUNE_FILE_POLL_SECONDS", 2)
+FILE_WAIT_SECONDS = env_int("STUDIO_FINETUNE_FILE_WAIT_SECONDS", 1800)
+SUBMIT_MAX_ATTEMPTS = env_int("STUDIO_FINETUNE_SUBMIT_ATTEMPTS", 6)
+
+
+def email_configured() -> bool:
+    """Email goes out only where an SMTP host was given; otherwise notifications stay in the app."""
+    return bool(env_str("EMAIL_HOST"))
