@@ -47,7 +47,11 @@ class BaseModelChoice:
     @property
     def label(self) -> str:
         methods = ", ".join(Job.Method(m).label.split(" (")[0] for m in self.methods)
-        return f"{self.entry.name} {self.entry.version} ({methods})"
+        label = f"{self.entry.name} {self.entry.version} ({methods})"
+        retires = self.entry.fine_tune_retires_at
+        if retires:
+            label += f", fine-tuning {'retired' if retires < timezone.now() else 'retires'} {retires:%d %b %Y}"
+        return label
 
 
 TRAINING_TYPES = {"Standard": Job.TrainingType.STANDARD, "GlobalStandard": Job.TrainingType.GLOBAL,
@@ -58,7 +62,8 @@ def base_models(resource: Resource) -> list[BaseModelChoice]:
     """The resource's fine-tunable catalog entries; methods and training types from the model registry."""
     choices = []
     for entry in resource.catalog.all():
-        if not entry.is_fine_tunable or entry.is_retired or entry.base_model:
+        # A model past its fine-tuning retirement date is still offered, labelled: the service has the last word.
+        if not entry.is_fine_tunable or entry.base_model:
             continue
         info = REGISTRY.find(entry.name)
         tuning = info.fine_tuning if info else None
