@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -158,6 +159,8 @@ class Job(models.Model):
                                      related_name="+")
 
     # Submission: each upstream id is stored before the next step, so a resumed run continues from here.
+    # The key names this job's uploads upstream: unique across Studio installs sharing a resource (a pk is not).
+    submission_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     training_file_id = models.CharField(max_length=100, blank=True)
     validation_file_id = models.CharField(max_length=100, blank=True)
     upstream_id = models.CharField(max_length=100, blank=True)

@@ -48,7 +48,7 @@ def _touch(job: Job, progress: str, **fields) -> None:
 
 
 def _file_name(job: Job, dataset: Dataset, role: str) -> str:
-    return f"studio-job{job.pk}-{role}-{dataset.content_hash[:12]}.jsonl"
+    return f"studio-{job.submission_key.hex}-{role}.jsonl"
 
 
 def _upload(job: Job, dataset: Dataset, role: str) -> str:

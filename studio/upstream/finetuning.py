@@ -14,9 +14,18 @@ from typing import Any
 from studio.upstream.dataplane import client_for, translated_errors
 from studio.upstream.errors import UpstreamBadRequest, UpstreamTimeout
 
+# A poll or a create that hangs this long is a timeout (retried later), not a worker held for the SDK's 10 minutes.
+TIMEOUT = 60.0
+UPLOAD_TIMEOUT = 600.0
 FILE_READY = "processed"
 FILE_FAILED = ("error", "deleted", "deleting")
 PAGE = 100
+
+
+def _client(resource, timeout: float | None = None):
+    """No SDK retries: a 429 or 5xx comes back at once, and the job's state machine retries with its own backoff
+    (honouring retry-after) instead of holding a worker asleep."""
+    return client_for(resource, max_retries=0, timeout=timeout or TIMEOUT)
 
 
 def _plain(item: Any) -> dict[str, Any]:
@@ -26,18 +35,18 @@ def _plain(item: Any) -> dict[str, Any]:
 def file_upload(resource, path: str | Path, filename: str, *, purpose: str = "fine-tune") -> dict[str, Any]:
     """Send a local file (streamed from disk by the SDK) and return the File object."""
     with translated_errors(resource), open(path, "rb") as handle:
-        return _plain(client_for(resource, timeout=600).files.create(file=(filename, handle), purpose=purpose))
+        return _plain(_client(resource, UPLOAD_TIMEOUT).files.create(file=(filename, handle), purpose=purpose))
 
 
 def file_retrieve(resource, file_id: str) -> dict[str, Any]:
     with translated_errors(resource):
-        return _plain(client_for(resource).files.retrieve(file_id))
+        return _plain(_client(resource).files.retrieve(file_id))
 
 
 def files_named(resource, filename: str, *, purpose: str = "fine-tune") -> list[dict[str, Any]]:
     """Files of the purpose with this exact name (how a resumed submission finds what it already uploaded)."""
     with translated_errors(resource):
-        page = client_for(resource).files.list(purpose=purpose)
+        page = _client(resource).files.list(purpose=purpose)
         return [_plain(f) for f in page.data if f.filename == filename]
 
 
@@ -62,7 +71,7 @@ def file_wait_processed(resource, file_id: str, *, timeout: float = 600, interva
 def file_content(resource, file_id: str) -> bytes:
     """A file's bytes: how results.csv is fetched."""
     with translated_errors(resource):
-        return client_for(resource).files.content(file_id).read()
+        return _client(resource).files.content(file_id).read()
 
 
 def job_create(resource, *, model: str, training_file: str, validation_file: str | None = None,
@@ -79,20 +88,20 @@ def job_create(resource, *, model: str, training_file: str, validation_file: str
         options["seed"] = seed
     if method:
         options["method"] = method
-    # No SDK retries on create: a retried POST after a lost answer could start a second job. The caller's state
-    # machine retries instead, after looking for the job it may already have made (jobs_using_file).
+    # A POST retried after a lost answer could start a second job: the caller's state machine retries instead,
+    # after looking for the job it may already have made (jobs_using_file).
     with translated_errors(resource):
-        return _plain(client_for(resource, max_retries=0).fine_tuning.jobs.create(**options))
+        return _plain(_client(resource).fine_tuning.jobs.create(**options))
 
 
 def job_retrieve(resource, job_id: str) -> dict[str, Any]:
     with translated_errors(resource):
-        return _plain(client_for(resource).fine_tuning.jobs.retrieve(job_id))
+        return _plain(_client(resource).fine_tuning.jobs.retrieve(job_id))
 
 
 def job_cancel(resource, job_id: str) -> dict[str, Any]:
     with translated_errors(resource):
-        return _plain(client_for(resource).fine_tuning.jobs.cancel(job_id))
+        return _plain(_client(resource).fine_tuning.jobs.cancel(job_id))
 
 
 def jobs_list(resource, *, limit: int = 20, after: str | None = None) -> tuple[list[dict[str, Any]], bool]:
@@ -101,7 +110,7 @@ def jobs_list(resource, *, limit: int = 20, after: str | None = None) -> tuple[l
     if after:
         options["after"] = after
     with translated_errors(resource):
-        page = client_for(resource).fine_tuning.jobs.list(**options)
+        page = _client(resource).fine_tuning.jobs.list(**options)
         return [_plain(j) for j in page.data], bool(getattr(page, "has_more", False))
 
 
@@ -141,7 +150,7 @@ def job_events_since(resource, job_id: str, known: str | None, *, max_pages: int
         if after:
             options["after"] = after
         with translated_errors(resource):
-            page = client_for(resource).fine_tuning.jobs.list_events(job_id, **options)
+            page = _client(resource).fine_tuning.jobs.list_events(job_id, **options)
             return [_plain(e) for e in page.data], bool(getattr(page, "has_more", False))
 
     return _newer_than(fetch, known, max_pages)
@@ -154,7 +163,7 @@ def job_checkpoints_since(resource, job_id: str, known: str | None, *, max_pages
         if after:
             options["after"] = after
         with translated_errors(resource):
-            page = client_for(resource).fine_tuning.jobs.checkpoints.list(job_id, **options)
+            page = _client(resource).fine_tuning.jobs.checkpoints.list(job_id, **options)
             return [_plain(c) for c in page.data], bool(getattr(page, "has_more", False))
 
     return _newer_than(fetch, known, max_pages)

@@ -1,4 +1,4 @@
-"""Fine-tuning's fixtures: training files, a synced engine resource, datasets and jobs built the way pages build them."""
+"""Fine-tuning fixtures: training files, a synced engine resource, datasets and jobs built as the pages build them."""
 
 from __future__ import annotations
 
@@ -49,9 +49,9 @@ def make_dataset(db, developer_user):
 
 
 @pytest.fixture
-def synced_resource(engine_resource):
-    def make(name: str = "Engine"):
-        resource = engine_resource(name)
+def synced_resource(engine_resource):  # noqa: F811 - the fixture imported above
+    def make(name: str = "Engine", **fields):
+        resource = engine_resource(name, **fields)
         sync.resource_sync(resource)
         return resource
 
