@@ -33,7 +33,8 @@ class FaultProxy:
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream.rstrip("/")
         self.rules: list[Rule] = []
-        self.seen: list[tuple[str, str, int]] = []
+        self.seen: list[tuple[str, str, int]] = []  # answered: method, path, status
+        self.arrived: list[tuple[str, str]] = []  # as they come in, before any delay
         self.lock = threading.Lock()
         proxy = self
 
@@ -43,6 +44,7 @@ class FaultProxy:
 
             def _handle(self):
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
+                proxy.arrived.append((self.command, self.path))
                 rule = proxy._take(self.command, self.path)
                 if rule and rule.delay:
                     time.sleep(rule.delay)
@@ -77,6 +79,7 @@ class FaultProxy:
             do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = _handle
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True  # a request held by a delay rule must not hold up the shutdown
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
