@@ -90,3 +90,46 @@ def test_deploying_the_model_goes_through_the_console_and_links_the_compare_play
     base = Deployment.objects.get(resource=finished_job.resource, name="chat")  # gpt-4o-mini on the engine
     page = client.get(f"/fine-tuning/jobs/{finished_job.pk}/").content.decode()
     assert f"/playground/chat/?compare={deployment.pk},{base.pk}" in page
+
+
+def test_cancelling_a_running_job_stops_it_upstream(synced_resource, make_dataset, request_job, client_as,
+                                                    developer_user, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks():
+        job = request_job(synced_resource(), make_dataset(), hyperparameters={"n_epochs": 50, "batch_size": 1})
+    job = submission.job_submit(job.pk)
+    response = client_as(developer_user).post(f"/fine-tuning/jobs/{job.pk}/cancel/", follow=True)
+    assert response.status_code == 200
+    job = poll_until_finished(job)
+    assert job.status == "cancelled" and job.state == Job.State.FINISHED and job.cancelled_by == developer_user
+    assert "cancelled" in Notification.objects.filter(user=developer_user).first().message
+
+
+def test_a_cancel_asked_while_sending_is_applied_once_the_service_has_the_job(
+        synced_resource, make_dataset, request_job, admin_user, django_capture_on_commit_callbacks):
+    from finetune import services
+
+    with django_capture_on_commit_callbacks():
+        job = request_job(synced_resource(), make_dataset(), hyperparameters={"n_epochs": 50, "batch_size": 1})
+    Job.objects.filter(pk=job.pk).update(state=Job.State.SUBMITTING)
+    job.refresh_from_db()
+    assert "being sent" in services.job_cancel(job, admin_user)
+    Job.objects.filter(pk=job.pk).update(state=Job.State.READY)
+    job = submission.job_submit(job.pk)
+    assert job.upstream_status == "cancelled"
+    assert poll_until_finished(job).status == "cancelled"
+
+
+def test_a_viewer_sees_a_job_but_cannot_cancel_it(finished_job, client_as, viewer_user):
+    client = client_as(viewer_user)
+    assert client.get(f"/fine-tuning/jobs/{finished_job.pk}/").status_code == 200
+    assert client.post(f"/fine-tuning/jobs/{finished_job.pk}/cancel/").status_code == 403
+
+
+def test_notifications_show_in_the_nav_and_are_marked_read(finished_job, client_as):
+    client = client_as(finished_job.submitted_by)
+    home = client.get("/fine-tuning/").content.decode()
+    assert 'id="notification-bell"' in home and "1 unread notification" in home
+    page = client.get("/fine-tuning/notifications/").content.decode()
+    assert "succeeded" in page
+    client.post("/fine-tuning/notifications/")
+    assert "0 unread notifications" in client.get("/fine-tuning/").content.decode()
