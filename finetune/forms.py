@@ -23,6 +23,10 @@ class DatasetUploadForm(forms.Form):
     file = forms.FileField(label="JSONL file")
     model = forms.ChoiceField(label="Check for", initial="gpt-4o-mini",
                               help_text="The rules and tokenizer of this model check the file.")
+    method = forms.ChoiceField(label="Training method", choices=(
+        ("supervised", "Supervised: chat or prompt/completion examples"),
+        ("dpo", "DPO: preference pairs (input, preferred and non-preferred output)")), initial="supervised",
+        required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -30,6 +34,9 @@ class DatasetUploadForm(forms.Form):
         self.fields["file"].help_text = f"Up to {settings.STUDIO_MAX_DATASET_BYTES // (1024 * 1024):,} MB."
         self.fields["file"].widget.attrs.update({"accept": ".jsonl,application/jsonl,application/json",
                                                  "data-max-bytes": settings.STUDIO_MAX_DATASET_BYTES})
+
+    def clean_method(self):
+        return self.cleaned_data["method"] or "supervised"
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

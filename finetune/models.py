@@ -30,6 +30,7 @@ class Dataset(models.Model):
     file_path = models.CharField(max_length=1000)
     size = models.BigIntegerField()
     validation = models.ForeignKey(BackgroundValidation, null=True, on_delete=models.SET_NULL, related_name="+")
+    profile = models.JSONField(default=dict)  # messages per example, assistant turns learned (finetune.shapes)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from finetune import monitoring, submission
+from finetune import datasets, monitoring, submission
 from finetune.models import Job
 from studio.core.queue import enqueue
 
@@ -32,3 +32,9 @@ def monitor_jobs() -> dict:
         if not enqueue(poll_job, pk):  # the broker is down: free the lease so the next beat tries again
             Job.objects.filter(pk=pk).update(poll_lease_until=None)
     return {"submit": len(submit), "poll": len(polls)}
+
+
+@shared_task
+def check_dataset(validation_id: str) -> None:
+    """Check a big dataset file; a second delivery finds the check claimed or finished and does nothing new."""
+    datasets.dataset_check(validation_id)

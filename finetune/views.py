@@ -68,8 +68,9 @@ def dataset_upload(request):
     form = DatasetUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            dataset, created = datasets.dataset_upload(form.cleaned_data["file"], request.user,
-                                                       model=form.cleaned_data["model"])
+            data = form.cleaned_data
+            dataset, created = datasets.dataset_upload(data["file"], request.user, model=data["model"],
+                                                       method=data["method"])
         except EstimatorError as error:
             form.add_error("file", str(error))
         else:

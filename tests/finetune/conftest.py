@@ -40,9 +40,10 @@ def quick_polls(monkeypatch):
 
 @pytest.fixture
 def make_dataset(db, developer_user):
-    def make(data: bytes | None = None, name: str = "rivers.jsonl", model: str = "gpt-4o-mini", user=None):
+    def make(data: bytes | None = None, name: str = "rivers.jsonl", model: str = "gpt-4o-mini", user=None,
+             method: str = "supervised"):
         dataset, _ = datasets.dataset_upload(upload(data or training_jsonl(), name), user or developer_user,
-                                             model=model)
+                                             model=model, method=method)
         return dataset
 
     return make

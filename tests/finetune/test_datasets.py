@@ -9,7 +9,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from finetune import datasets
 from finetune.models import Dataset
-from studio.estimator.validations import run_dataset_validation
 from tests.finetune.conftest import training_jsonl, upload
 
 BROKEN = training_jsonl(12).replace(b"Fact 3:", b"Fact 3:\"").splitlines()
@@ -68,7 +67,7 @@ def test_a_big_file_is_checked_by_a_worker_while_the_page_shows_progress(setting
     assert response.status_code == 302 and len(queued) == 1 and not dataset.checked
     waiting = client.get(f"/fine-tuning/datasets/{dataset.pk}/", HTTP_HX_REQUEST="true")
     assert waiting.status_code == 200 and "every 1s" in waiting.content.decode()
-    run_dataset_validation(dataset.validation.pk)  # what the worker's task runs
+    datasets.dataset_check(dataset.validation.pk)  # what the worker's task runs
     done = client.get(f"/fine-tuning/datasets/{dataset.pk}/", HTTP_HX_REQUEST="true")
     assert done.status_code == 286 and "40" in done.content.decode()
     dataset.refresh_from_db()
@@ -134,3 +133,44 @@ def test_viewers_see_datasets_but_cannot_upload(client_as, viewer_user):
     assert client.get("/fine-tuning/datasets/").status_code == 200
     response = client.post("/fine-tuning/datasets/upload/", {"file": upload(training_jsonl()), "model": "gpt-4o-mini"})
     assert response.status_code == 403 and not Dataset.objects.exists()
+
+
+def test_the_shape_counts_messages_and_the_turns_that_will_be_learned(make_dataset, client_as, viewer_user):
+    lines = [json.dumps({"messages": [
+        {"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello", "weight": 0},
+        {"role": "user", "content": f"Fact {i}?"}, {"role": "assistant", "content": "Rivers flow.", "weight": 1},
+    ] + ([{"role": "user", "content": "More?"}, {"role": "assistant", "content": "Yes."}] if i % 2 else [])})
+        for i in range(10)]
+    dataset = make_dataset("\n".join(lines).encode(), "weights.jsonl")
+    assert dataset.profile == {"examples": 10, "assistant_turns": 25, "learned_turns": 15, "messages_min": 4,
+                               "messages_max": 6, "messages_mean": 5.0}
+    page = client_as(viewer_user).get(f"/fine-tuning/datasets/{dataset.pk}/").content.decode()
+    assert "<strong>15</strong> will be learned" in page
+
+
+def preference_lines(n: int = 10, broken: dict[int, str] | None = None) -> bytes:
+    lines = [json.dumps({"input": {"messages": [{"role": "user", "content": f"Name river {i}."}]},
+                         "preferred_output": [{"role": "assistant", "content": "The Danube."}],
+                         "non_preferred_output": [{"role": "assistant", "content": "A lake."}]}) for i in range(n)]
+    for index, text in (broken or {}).items():
+        lines[index] = text
+    return "\n".join(lines).encode()
+
+
+def test_preference_pairs_for_dpo_are_checked_and_counted(make_dataset, client_as, viewer_user):
+    dataset = make_dataset(preference_lines(), "pairs.jsonl", model="gpt-4o", method="dpo")
+    assert dataset.format == Dataset.Format.PREFERENCE and dataset.usable and dataset.examples == 10
+    assert dataset.profile["learned_turns"] == 20 and min(dataset.summary["example_tokens"]) > 10
+    page = client_as(viewer_user).get(f"/fine-tuning/datasets/{dataset.pk}/").content.decode()
+    assert "not preferred" in page and "The Danube." in page
+
+
+def test_broken_preference_lines_are_listed_by_number(make_dataset):
+    broken = {2: json.dumps({"input": {"messages": [{"role": "user", "content": "x"}]},
+                             "preferred_output": [{"role": "assistant", "content": "y"}]}),
+              4: "{not json", 6: json.dumps({"messages": [{"role": "user", "content": "chat, not pairs"}]})}
+    dataset = make_dataset(preference_lines(12, broken), "pairs.jsonl", model="gpt-4o", method="dpo")
+    errors = {e["line"]: e["reason"] for e in dataset.summary["errors"]}
+    assert sorted(errors) == [3, 5, 7] and 'missing "non_preferred_output"' in errors[3]
+    assert "invalid JSON" in errors[5] and 'missing "input"' in errors[7]
+    assert dataset.examples == 9 and not dataset.usable

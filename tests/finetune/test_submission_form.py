@@ -175,3 +175,24 @@ def test_the_jobs_list_filters(form_data, client_as, developer_user, admin_user,
     assert listed(submitter="ada") == ["mine"]
     assert listed(base_model="gpt-4o-mini-2024-07-18", status="submitting") == ["mine"]
     assert listed(resource="987654") == [] and listed(status="nonsense") == []
+
+
+def test_dpo_needs_preference_pairs_and_sends_beta(form_data, make_dataset, client_as, developer_user,
+                                                   django_capture_on_commit_callbacks):
+    from tests.finetune.test_datasets import preference_lines
+
+    pairs = make_dataset(preference_lines(), "pairs.jsonl", model="gpt-4o", method="dpo")
+    dpo = {**form_data, "base_model": "gpt-4o|2024-08-06", "method": "dpo", "beta": "0.2"}
+    client = client_as(developer_user)
+    refused = client.post("/fine-tuning/jobs/new/", dpo)  # form_data's dataset is chat, not pairs
+    assert refused.status_code == 400 and "needs Preference pairs (DPO)" in refused.content.decode()
+    wrong_model = client.post("/fine-tuning/jobs/new/", {**dpo, "base_model": "gpt-4o-mini|2024-07-18",
+                                                         "training_dataset": pairs.pk})
+    assert wrong_model.status_code == 400 and "Select a valid choice. dpo" in wrong_model.content.decode()
+    with django_capture_on_commit_callbacks():
+        sent = client.post("/fine-tuning/jobs/new/", {**dpo, "training_dataset": pairs.pk})
+    job = Job.objects.get()
+    assert sent.status_code == 302 and job.method == "dpo" and job.beta == 0.2
+    from finetune.submission import _method
+
+    assert _method(job) == {"type": "dpo", "dpo": {"hyperparameters": {"beta": 0.2}}}
