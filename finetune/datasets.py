@@ -90,8 +90,24 @@ def dataset_check(validation_id) -> None:
             with open(dataset.file_path, "rb") as file:
                 profile = shapes.chat_shape(file).as_dict()
             Dataset.objects.filter(pk=dataset.pk).update(profile=profile)
+    else:
+        _check_preferences(dataset, validation_id)
+    _keep_headline(dataset)
+
+
+def _keep_headline(dataset: Dataset) -> None:
+    validation = BackgroundValidation.objects.get(pk=dataset.validation_id)
+    if not validation.finished:
+        return  # another run has the check (a duplicate delivery): it writes the headline when it ends
+    if validation.status == BackgroundValidation.Status.FAILED:
+        Dataset.objects.filter(pk=dataset.pk).update(check_state=Dataset.CheckState.FAILED)
         return
-    _check_preferences(dataset, validation_id)
+    report = validation.result["report"]
+    errors = len(report["errors"]) + report["errors_not_listed"]
+    state = (Dataset.CheckState.BROKEN if errors else Dataset.CheckState.TOO_FEW
+             if report["examples"] < rules.MIN_EXAMPLES else Dataset.CheckState.USABLE)
+    Dataset.objects.filter(pk=dataset.pk).update(check_state=state, examples=report["examples"],
+                                                 error_count=errors, warnings=report["warnings"])
 
 
 def _check_preferences(dataset: Dataset, validation_id) -> None:

@@ -80,9 +80,9 @@ class JobForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        usable = [d.pk for d in Dataset.objects.select_related("validation") if d.usable]
-        self.fields["training_dataset"].queryset = Dataset.objects.filter(pk__in=usable)
-        self.fields["validation_dataset"].queryset = Dataset.objects.filter(pk__in=usable)
+        usable = Dataset.objects.filter(check_state=Dataset.CheckState.USABLE)
+        self.fields["training_dataset"].queryset = usable
+        self.fields["validation_dataset"].queryset = usable
         self.resource = self._chosen_resource()
         self.choices = {c.key: c for c in services.base_models(self.resource)} if self.resource else {}
         self.fields["base_model"].choices = [("", "Choose a base model")] + [

@@ -23,6 +23,13 @@ class Dataset(models.Model):
         PROMPT_COMPLETION = "prompt_completion", "Prompt / completion (babbage-002, davinci-002)"
         PREFERENCE = "preference", "Preference pairs (DPO)"
 
+    class CheckState(models.TextChoices):
+        CHECKING = "checking", "checking"
+        USABLE = "usable", "valid"
+        BROKEN = "broken", "has errors"
+        TOO_FEW = "too_few", "too few examples"
+        FAILED = "failed", "check failed"
+
     content_hash = models.CharField(max_length=64, unique=True)  # sha256 of the bytes
     name = models.CharField(max_length=255)
     format = models.CharField(max_length=20, choices=Format, default=Format.CHAT)
@@ -31,6 +38,11 @@ class Dataset(models.Model):
     size = models.BigIntegerField()
     validation = models.ForeignKey(BackgroundValidation, null=True, on_delete=models.SET_NULL, related_name="+")
     profile = models.JSONField(default=dict)  # messages per example, assistant turns learned (finetune.shapes)
+    # The report's headline, kept here when the check ends so that lists and forms never load whole reports.
+    check_state = models.CharField(max_length=10, choices=CheckState, default=CheckState.CHECKING)
+    examples = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    warnings = models.JSONField(default=list)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -46,42 +58,23 @@ class Dataset(models.Model):
 
     @property
     def summary(self) -> dict:
-        """The validator's report as stored (empty until the check is done)."""
+        """The validator's full report as stored (empty until the check is done); lists use the fields below."""
         if not self.checked:
             return {}
         return self.validation.result["report"]
 
     @property
-    def error_count(self) -> int:
-        report = self.summary
-        return len(report.get("errors", [])) + report.get("errors_not_listed", 0) if report else 0
-
-    @property
-    def warnings(self) -> list[str]:
-        return list(self.summary.get("warnings", []))
-
-    @property
-    def examples(self) -> int:
-        return self.summary.get("examples", 0)
-
-    @property
     def usable(self) -> bool:
         """Checked, without a broken line, with enough examples: the only kind a job may train on."""
-        from shared_rules.datasets import MIN_EXAMPLES
-
-        return self.checked and self.error_count == 0 and self.examples >= MIN_EXAMPLES
+        return self.check_state == self.CheckState.USABLE
 
     @property
     def state_label(self) -> str:
-        if self.validation is None:
-            return "not checked"
-        if not self.validation.finished:
-            return "checking"
-        if self.validation.status == BackgroundValidation.Status.FAILED:
-            return "check failed"
-        if self.error_count:
+        if self.check_state == self.CheckState.BROKEN:
             return f"{self.error_count:,} error{'s' if self.error_count != 1 else ''}"
-        return "valid, with warnings" if self.warnings else "valid"
+        if self.check_state == self.CheckState.USABLE and self.warnings:
+            return "valid, with warnings"
+        return self.get_check_state_display()
 
 
 class Settings(models.Model):

@@ -58,7 +58,7 @@ def index(request):
 @viewer_required
 @require_GET
 def dataset_list(request):
-    rows = Dataset.objects.select_related("validation", "uploaded_by")
+    rows = Dataset.objects.select_related("uploaded_by")
     return render(request, "finetune/datasets.html", {"datasets": rows, "form": DatasetUploadForm()})
 
 
@@ -77,7 +77,7 @@ def dataset_upload(request):
             if not created:
                 messages.info(request, f"This file was uploaded before, as {dataset.name}: it is the same dataset.")
             return redirect("finetune:dataset", pk=dataset.pk)
-    rows = Dataset.objects.select_related("validation", "uploaded_by")
+    rows = Dataset.objects.select_related("uploaded_by")
     status = 400 if form.errors else 200
     return render(request, "finetune/datasets.html", {"datasets": rows, "form": form}, status=status)
 
@@ -200,9 +200,7 @@ def job_live(request, pk: int):
     return response if _live(job) else _stop_polling(response)
 
 
-@admin_required
-@require_POST
-def job_decide(request, pk: int, decision: str):
+def _decide(request, pk: int, decision: str):
     job = _job(pk)
     form = DecisionForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
@@ -221,13 +219,13 @@ def job_decide(request, pk: int, decision: str):
 @admin_required
 @require_POST
 def job_approve(request, pk: int):
-    return job_decide(request, pk, "approve")
+    return _decide(request, pk, "approve")
 
 
 @admin_required
 @require_POST
 def job_decline(request, pk: int):
-    return job_decide(request, pk, "decline")
+    return _decide(request, pk, "decline")
 
 
 @developer_required

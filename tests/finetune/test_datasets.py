@@ -174,3 +174,10 @@ def test_broken_preference_lines_are_listed_by_number(make_dataset):
     assert sorted(errors) == [3, 5, 7] and 'missing "non_preferred_output"' in errors[3]
     assert "invalid JSON" in errors[5] and 'missing "input"' in errors[7]
     assert dataset.examples == 9 and not dataset.usable
+
+
+def test_too_few_examples_cannot_train(make_dataset, client_as, viewer_user):
+    dataset = make_dataset(training_jsonl(5), "five.jsonl")
+    assert dataset.check_state == Dataset.CheckState.TOO_FEW and not dataset.usable and dataset.examples == 5
+    page = client_as(viewer_user).get(f"/fine-tuning/datasets/{dataset.pk}/").content.decode()
+    assert "needs at least 10 valid examples; this file has 5" in page
