@@ -13,6 +13,7 @@ from finetune import datasets
 from finetune.models import Dataset, Job, Settings
 from finetune.notifications import notify, notify_admins
 from finetune.statuses import is_terminal
+from shared_rules.errors import EstimatorError
 from shared_rules.models import REGISTRY
 from studio.accounts import roles
 from studio.audit.services import audit_record
@@ -81,8 +82,12 @@ def job_request(*, resource: Resource, choice: BaseModelChoice, method: str, tra
                 training: Dataset, validation: Dataset | None, hyperparameters: dict, beta: float | None,
                 seed: int | None, suffix: str, notes: str, user) -> Job:
     """Record the job; send it at once, or let it wait for an Admin when its cost is over the threshold."""
-    estimate = job_estimate(training, choice.entry.name, training_type, hyperparameters.get("n_epochs"))
-    cost = estimate.training.cost.total if estimate.training.cost else None
+    try:
+        estimate = job_estimate(training, choice.entry.name, training_type, hyperparameters.get("n_epochs"))
+    except EstimatorError:  # a model the estimator does not know: no figures, so an Admin decides
+        estimate = None
+    priced = estimate.training.cost if estimate else None
+    cost = priced.total if priced else None
     threshold = Settings.current().approval_threshold
     # An unknown cost (no price row) cannot be shown to be under the threshold: an Admin decides.
     needs_approval = cost is None or cost > threshold
@@ -90,9 +95,10 @@ def job_request(*, resource: Resource, choice: BaseModelChoice, method: str, tra
         job = Job.objects.create(
             resource=resource, base_model=choice.upstream_name, method=method, training_type=training_type,
             training_dataset=training, validation_dataset=validation, hyperparameters=hyperparameters, beta=beta,
-            seed=seed, suffix=suffix, notes=notes, submitted_by=user, estimated_tokens=estimate.billed_tokens,
-            estimated_epochs=estimate.epochs, estimated_cost=cost,
-            currency=estimate.training.cost.currency if estimate.training.cost else "USD",
+            seed=seed, suffix=suffix, notes=notes, submitted_by=user,
+            estimated_tokens=estimate.billed_tokens if estimate else 0,
+            estimated_epochs=estimate.epochs if estimate else 0, estimated_cost=cost,
+            currency=priced.currency if priced else "USD",
             state=Job.State.AWAITING_APPROVAL if needs_approval else Job.State.READY)
         audit_record(actor=user, action="finetune.request", target_type="fine_tuning_job", target_name=str(job.pk),
                      resource_name=resource.name, after={"model": job.base_model, "cost": str(cost),

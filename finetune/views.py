@@ -182,9 +182,12 @@ def job_detail(request, pk: int):
     job = _job(pk)
     estimate = None
     if job.state == Job.State.AWAITING_APPROVAL and job.training_dataset.checked:
-        estimate = datasets.dataset_estimate(job.training_dataset, model=job.base_model,
-                                             epochs=job.hyperparameters.get("n_epochs"),
-                                             training_type=job.training_type)
+        try:
+            estimate = datasets.dataset_estimate(job.training_dataset, model=job.base_model,
+                                                 epochs=job.hyperparameters.get("n_epochs"),
+                                                 training_type=job.training_type)
+        except EstimatorError:
+            estimate = None  # the page says the cost is unknown
     context = {**_live_context(job), "estimate": estimate, "live": _live(job),
                "can_cancel": services.can_cancel(job, request.user),
                "is_admin": roles.role_of(request.user) == roles.ADMIN, "decision_form": DecisionForm()}
