@@ -15,6 +15,7 @@ from studio.accounts import roles
 from studio.resources import sync
 from studio.resources.models import Resource
 from tests.engine_server import ACCOUNT, RESOURCE_GROUP, SUBSCRIPTION, EngineServer
+from tests.finetune.conftest import ensure_prices
 
 WAIT = 60_000
 
@@ -58,6 +59,7 @@ def beat_until(predicate, page, timeout_s: float = 60):
 
 
 def test_dataset_to_deployed_fine_tune(sign_in, make_user, site, engine, celery_worker, tmp_path):
+    ensure_prices()
     resource = engine_resource(engine)
     make_user("dev", roles.DEVELOPER)
     make_user("ada", roles.ADMIN)

@@ -49,8 +49,23 @@ def make_dataset(db, developer_user):
     return make
 
 
+def ensure_prices() -> None:
+    """The seed prices, again when a transactional test's flush emptied what the data migrations wrote."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from studio.estimator.models import Price
+
+    if not Price.objects.exists():
+        import_module("studio.estimator.migrations.0002_seed_prices").seed(apps, None)
+        import_module("studio.estimator.migrations.0005_seed_prices_2026").forward(apps, None)
+
+
 @pytest.fixture
 def synced_resource(engine_resource):  # noqa: F811 - the fixture imported above
+    ensure_prices()
+
     def make(name: str = "Engine", **fields):
         resource = engine_resource(name, **fields)
         sync.resource_sync(resource)

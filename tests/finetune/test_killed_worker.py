@@ -8,8 +8,9 @@ import signal
 import time
 
 import pytest
+from django.db import transaction
 
-from finetune import conf, tasks
+from finetune import conf, monitoring, services, submission, tasks
 from finetune.models import Job
 from studio.upstream import finetuning as upstream
 from tests import processes
@@ -17,6 +18,17 @@ from tests.engine_server import EngineServer
 from tests.finetune.fault_proxy import FaultProxy
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the worker must see the rows
+# These workers listen on a queue of their own, so the session's shared worker (tests/conftest.py) never takes
+# the work this test means to interrupt.
+QUEUE = "finetune-killed-worker-test"
+
+
+def beat() -> None:
+    """What beat's monitor_jobs does, sent to this test's queue."""
+    for pk in submission.submissions_to_resume():
+        tasks.submit_job.apply_async((pk,), queue=QUEUE)
+    for pk in monitoring.jobs_due_for_poll():
+        tasks.poll_job.apply_async((pk,), queue=QUEUE)
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +52,8 @@ def start_worker(celery_broker, redis_url, redis_prefix, live_database_url, sett
         env = processes.child_env(DATABASE_URL=live_database_url, REDIS_URL=redis_url,
                                   STUDIO_REDIS_PREFIX=redis_prefix, STUDIO_DATA_DIR=str(settings.VAR_DIR),
                                   STUDIO_FINETUNE_FILE_POLL_SECONDS="1", STUDIO_FINETUNE_POLL_SECONDS="0")
-        context = processes.running(processes.celery_worker_argv(), env, log_path=tmp_path / f"w{len(started)}.log")
+        context = processes.running(processes.celery_worker_argv() + ["-Q", QUEUE], env,
+                                    log_path=tmp_path / f"w{len(started)}.log")
         process = context.__enter__()
         started.append(context)
         return process
@@ -73,6 +86,8 @@ def test_a_worker_killed_mid_submission_and_mid_poll_loses_nothing(proxy, synced
                                                                    start_worker, monkeypatch):
     monkeypatch.setattr(conf, "SUBMIT_STALE_SECONDS", 0)
     monkeypatch.setattr(conf, "POLL_LEASE_SECONDS", 2)
+    monkeypatch.setattr(services, "_send_to_worker", lambda job: transaction.on_commit(
+        lambda: tasks.submit_job.apply_async((job.pk,), queue=QUEUE)))
     resource = synced_resource("Killed worker", endpoint=proxy.url)
     worker = start_worker()
     job = request_job(resource, make_dataset(), hyperparameters={"n_epochs": 2, "batch_size": 2})  # enqueued
@@ -83,7 +98,7 @@ def test_a_worker_killed_mid_submission_and_mid_poll_loses_nothing(proxy, synced
     assert job.state == Job.State.SUBMITTING and job.training_file_id and not job.upstream_id
 
     worker = start_worker()
-    tasks.monitor_jobs()  # beat: the stale submission goes back to READY and to the new worker
+    beat()  # the stale submission goes back to READY and to the new worker
     job = wait_for(job_where(job.pk, state=Job.State.SUBMITTED), what="the resumed submission")
     named = upstream.files_named(resource, f"studio-{job.submission_key.hex}-training.jsonl")
     assert [f["id"] for f in named] == [job.training_file_id]  # uploaded once
@@ -91,7 +106,7 @@ def test_a_worker_killed_mid_submission_and_mid_poll_loses_nothing(proxy, synced
 
     # Now a poll hangs on the events call, and its worker is killed there.
     proxy.add("GET", "/events", status=0, delay=30)
-    tasks.monitor_jobs()
+    beat()
     wait_for(lambda: any("/events" in path for _, path in proxy.arrived) or None, what="the poll to reach events")
     kill(worker)
     job.refresh_from_db()
@@ -101,7 +116,7 @@ def test_a_worker_killed_mid_submission_and_mid_poll_loses_nothing(proxy, synced
     time.sleep(2.1)  # the dead poll's lease runs out
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        tasks.monitor_jobs()
+        beat()
         job.refresh_from_db()
         if job.state == Job.State.FINISHED:
             break
