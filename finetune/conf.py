@@ -17,6 +17,9 @@ SUBMIT_STALE_SECONDS = env_int("STUDIO_FINETUNE_SUBMIT_STALE_SECONDS", 300)
 FILE_POLL_SECONDS = env_int("STUDIO_FINETUNE_FILE_POLL_SECONDS", 2)
 FILE_WAIT_SECONDS = env_int("STUDIO_FINETUNE_FILE_WAIT_SECONDS", 1800)
 SUBMIT_MAX_ATTEMPTS = env_int("STUDIO_FINETUNE_SUBMIT_ATTEMPTS", 6)
+# A job waiting for a worker this long is sent again (its message may have been lost with Redis); not sooner, so a
+# busy queue does not fill with copies.
+RESEND_SECONDS = env_int("STUDIO_FINETUNE_RESEND_SECONDS", 60)
 
 
 def email_configured() -> bool:

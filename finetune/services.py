@@ -99,7 +99,7 @@ def job_request(*, resource: Resource, choice: BaseModelChoice, method: str, tra
             estimated_tokens=estimate.billed_tokens if estimate else 0,
             estimated_epochs=estimate.epochs if estimate else 0, estimated_cost=cost,
             currency=priced.currency if priced else "USD",
-            state=Job.State.AWAITING_APPROVAL if needs_approval else Job.State.READY)
+            state=Job.State.AWAITING_APPROVAL if needs_approval else Job.State.READY, touched_at=timezone.now())
         audit_record(actor=user, action="finetune.request", target_type="fine_tuning_job", target_name=str(job.pk),
                      resource_name=resource.name, after={"model": job.base_model, "cost": str(cost),
                                                          "training_type": training_type})
@@ -132,7 +132,8 @@ def _decide(job: Job, admin, note: str, *, approve: bool) -> Job:
     new_state = Job.State.READY if approve else Job.State.DECLINED
     with transaction.atomic():
         changed = Job.objects.filter(pk=job.pk, state=Job.State.AWAITING_APPROVAL).update(
-            state=new_state, decided_by=admin, decided_at=timezone.now(), decision_note=note[:2000])
+            state=new_state, decided_by=admin, decided_at=timezone.now(), decision_note=note[:2000],
+            touched_at=timezone.now())
         if changed != 1:
             raise NotAllowed("This job is no longer waiting for approval.")
         job.refresh_from_db()

@@ -118,7 +118,8 @@ def _after_error(job: Job, error: UpstreamError) -> None:
     if error.retryable and job.attempts < conf.SUBMIT_MAX_ATTEMPTS:
         delay = retry_delay(job.attempts, error)
         Job.objects.filter(pk=job.pk, state=Job.State.SUBMITTING).update(
-            state=Job.State.READY, next_attempt_at=timezone.now() + timedelta(seconds=delay), progress="",
+            state=Job.State.READY, next_attempt_at=timezone.now() + timedelta(seconds=delay), touched_at=None,
+            progress="",
             problem=f"Attempt {job.attempts} failed: {error.message} Next try in {delay:.0f} s.")
         return
     Job.objects.filter(pk=job.pk, state=Job.State.SUBMITTING).update(
@@ -135,6 +136,10 @@ def submissions_to_resume() -> list[int]:
                                touched_at__lt=now - timedelta(seconds=conf.SUBMIT_STALE_SECONDS))
     for pk in list(stale.values_list("pk", flat=True)):
         Job.objects.filter(pk=pk, state=Job.State.SUBMITTING).update(
-            state=Job.State.READY, next_attempt_at=None, progress="Resumed after an interrupted run")
-    due = Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True)
-    return list(Job.objects.filter(due, state=Job.State.READY).values_list("pk", flat=True))
+            state=Job.State.READY, next_attempt_at=None, touched_at=None, progress="Resumed after an interrupted run")
+    waited = Q(touched_at__isnull=True) | Q(touched_at__lt=now - timedelta(seconds=conf.RESEND_SECONDS))
+    due = Q(next_attempt_at__lte=now) | (Q(next_attempt_at__isnull=True) & waited)
+    ids = list(Job.objects.filter(due, state=Job.State.READY).values_list("pk", flat=True))
+    # Sent now: the next copy only if this one is lost too (RESEND_SECONDS later).
+    Job.objects.filter(pk__in=ids, state=Job.State.READY).update(next_attempt_at=None, touched_at=now)
+    return ids

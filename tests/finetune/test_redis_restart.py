@@ -34,7 +34,8 @@ def test_beat_and_worker_recover_from_a_redis_restart(synced_resource, make_data
     url = f"unix://{socket}"
     env = processes.child_env(DATABASE_URL=live_database_url, REDIS_URL=url, STUDIO_REDIS_PREFIX="restart-test:",
                               STUDIO_DATA_DIR=str(settings.VAR_DIR), STUDIO_FINETUNE_BEAT_SECONDS="1",
-                              STUDIO_FINETUNE_POLL_SECONDS="1", STUDIO_FINETUNE_FILE_POLL_SECONDS="1")
+                              STUDIO_FINETUNE_POLL_SECONDS="1", STUDIO_FINETUNE_FILE_POLL_SECONDS="1",
+                              STUDIO_FINETUNE_RESEND_SECONDS="1")
     beat = [sys.executable, "-m", "celery", "-A", "studio", "beat", "--loglevel", "INFO",
             "-s", str(tmp_path / "beat-schedule")]
     redis = processes.running(redis_server_command(socket), processes.child_env())

@@ -144,3 +144,17 @@ def test_an_unknown_status_is_kept_and_shown(proxy, ready_job, client_as, viewer
     assert job.status == "unknown (hibernating)"
     page = client_as(viewer_user).get(f"/fine-tuning/jobs/{job.pk}/")
     assert page.status_code == 200 and "unknown (hibernating)" in page.content.decode()
+
+
+def test_beat_resends_a_waiting_job_only_when_its_message_may_be_lost(ready_job, monkeypatch):
+    from finetune import conf
+
+    assert submission.submissions_to_resume() == []  # just queued: its message is on its way
+    Job.objects.filter(pk=ready_job.pk).update(touched_at=timezone.now() - timedelta(seconds=conf.RESEND_SECONDS + 1))
+    assert submission.submissions_to_resume() == [ready_job.pk]
+    assert submission.submissions_to_resume() == []  # sent again just now: not once per beat
+    Job.objects.filter(pk=ready_job.pk).update(state=Job.State.SUBMITTING, touched_at=timezone.now())
+    assert submission.submissions_to_resume() == []  # its worker is at it
+    monkeypatch.setattr(conf, "SUBMIT_STALE_SECONDS", 0)
+    assert submission.submissions_to_resume() == [ready_job.pk]  # ... until it stops touching the row
+    assert Job.objects.get(pk=ready_job.pk).state == Job.State.READY
