@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cached_property
 
 from django import forms
 from django.conf import settings
@@ -94,6 +95,18 @@ class JobForm(forms.Form):
             self.fields["training_type"].choices = [(t, Job.TrainingType(t).label)
                                                     for t in self.choice.training_types]
 
+    @cached_property
+    def warned(self) -> list[Dataset]:
+        """The chosen datasets that carry warnings (the form asks for them to be acknowledged)."""
+        chosen = []
+        for name in ("training_dataset", "validation_dataset"):
+            pk = self.data.get(name) or self.initial.get(name)
+            if pk and str(pk).isdigit():
+                dataset = Dataset.objects.filter(pk=int(pk), check_state=Dataset.CheckState.USABLE).first()
+                if dataset and dataset.warnings:
+                    chosen.append(dataset)
+        return chosen
+
     def _chosen_resource(self) -> Resource | None:
         pk = self.data.get("resource") or self.initial.get("resource")
         try:
@@ -142,7 +155,7 @@ class JobForm(forms.Form):
                                           f"{Dataset.Format(expected).label}.")
         if training and validation and training.pk == validation.pk:
             self.add_error("validation_dataset", "Use a different file for validation than for training.")
-        warned = [d for d in (training, validation) if d and d.warnings]
+        warned = self.warned
         if warned and not cleaned.get("acknowledge_warnings"):
             self.add_error("acknowledge_warnings", "The dataset has warnings: read them, then tick this box.")
         if cleaned.get("method") != Job.Method.DPO:

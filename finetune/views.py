@@ -24,6 +24,7 @@ from shared_rules import pricing
 from shared_rules.errors import EstimatorError
 from studio.accounts import roles
 from studio.accounts.access import admin_required, developer_required, viewer_required
+from studio.estimator.dataset_estimates import HOURS_PER_MONTH
 from studio.estimator.selectors import price_book
 from studio.resources import operations
 from studio.resources.models import Operation, Resource
@@ -166,8 +167,10 @@ def _job(pk: int) -> Job:
 
 
 def _live_context(job: Job) -> dict:
+    messages_only = job.events.exclude(kind="metrics")
     return {"job": job, "progress": selectors.job_progress(job), "series": selectors.chart_series(job),
-            "events": job.events.all()[:50], "checkpoints": job.checkpoints.all(),
+            "events": messages_only[:50], "metric_events": job.events.filter(kind="metrics").count(),
+            "checkpoints": job.checkpoints.all(),
             "timeline": selectors.timeline(job), "deployments": selectors.deployments_of(job),
             "base_deployment": selectors.base_deployment(job)}
 
@@ -199,7 +202,9 @@ def job_detail(request, pk: int):
 def job_live(request, pk: int):
     """The live part of the job page; htmx polls it every few seconds and stops (286) when the job has ended."""
     job = _job(pk)
-    response = render(request, "finetune/_job_live.html", {**_live_context(job), "live": _live(job)})
+    context = {**_live_context(job), "live": _live(job), "oob": True,
+               "can_cancel": services.can_cancel(job, request.user)}
+    response = render(request, "finetune/_job_live.html", context)
     return response if _live(job) else _stop_polling(response)
 
 
@@ -254,6 +259,11 @@ def _hosting_per_hour(job: Job, sku: str):
     return pricing.hosting_cost(1, row) if row else None
 
 
+def _hosting_per_month(job: Job, sku: str):
+    row = price_book().quote(job.base_model, SKU_PRICE_TYPE.get(sku, "Standard"), "hosting_hour").row
+    return pricing.hosting_cost(HOURS_PER_MONTH, row) if row else None
+
+
 @admin_required
 @require_http_methods(["GET", "POST"])
 def job_deploy(request, pk: int):
@@ -273,8 +283,9 @@ def job_deploy(request, pk: int):
         messages.info(request, f"Deploying {data['target']} as {data['name']}; it appears on this page when ARM "
                                "has created it.")
         return redirect(f"{reverse('finetune:job', kwargs={'pk': job.pk})}?operation={operation.pk}#deploy")
-    return render(request, "finetune/job_deploy.html", {"job": job, "form": form,
-                                                        "hosting": _hosting_per_hour(job, sku), "sku": sku})
+    return render(request, "finetune/job_deploy.html", {
+        "job": job, "form": form, "sku": sku, "hosting": _hosting_per_hour(job, sku),
+        "hosting_month": _hosting_per_month(job, sku)})
 
 
 # --- settings and notifications ------------------------------------------------------------------------------------

@@ -33,8 +33,8 @@
     [y0, (y0 + y1) / 2, y1].forEach(function (y) {
       svg.appendChild(el("text", {x: PAD.left - 6, y: sy(y) + 4, "text-anchor": "end", class: "tick"}, format(y)));
     });
-    [x0, x1].forEach(function (x) {
-      svg.appendChild(el("text", {x: sx(x), y: H - 8, "text-anchor": "middle", class: "tick"}, "step " + x));
+    [[x0, "start"], [x1, "end"]].forEach(function (pair) {
+      svg.appendChild(el("text", {x: sx(pair[0]), y: H - 8, "text-anchor": pair[1], class: "tick"}, "step " + pair[0]));
     });
     var d = points.map(function (p, i) { return (i ? "L" : "M") + sx(p[0]).toFixed(1) + " " + sy(p[1]).toFixed(1); });
     var path = el("path", {d: d.join(" "), class: "series", fill: "none"});

@@ -102,6 +102,8 @@ def test_dataset_to_deployed_fine_tune(sign_in, make_user, site, engine, celery_
     beat_until(lambda: Job.objects.get(pk=job.pk).state == Job.State.FINISHED, page)
     expect(page.locator("#live-status")).to_have_text("succeeded", timeout=WAIT)  # htmx polling
     expect(page.locator("svg[data-series=train_loss] path.series")).to_have_count(1)
+    expect(page.locator("#job-status")).to_have_text("succeeded")  # the header follows the live part
+    assert Job.objects.get(pk=job.pk).fine_tuned_model.endswith("-rivers")  # what was typed survived the re-draws
 
     page.click("text=Deploy the model or a checkpoint")
     page.fill("#id_name", "rivers-ft")
