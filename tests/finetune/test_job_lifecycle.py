@@ -133,3 +133,21 @@ def test_notifications_show_in_the_nav_and_are_marked_read(finished_job, client_
     assert "succeeded" in page
     client.post("/fine-tuning/notifications/")
     assert "0 unread notifications" in client.get("/fine-tuning/").content.decode()
+
+
+def test_a_checkpoint_is_offered_and_sent_through_the_console(finished_job, client_as, admin_user, django_capture_on_commit_callbacks):
+    from studio.resources import operations
+    from studio.resources.models import Operation
+
+    checkpoint = finished_job.checkpoints.order_by("step_number").first()
+    client = client_as(admin_user)
+    form = client.get(f"/fine-tuning/jobs/{finished_job.pk}/deploy/").content.decode()
+    assert f"{checkpoint.model_name} (step {checkpoint.step_number})" in form
+    with django_capture_on_commit_callbacks():
+        client.post(f"/fine-tuning/jobs/{finished_job.pk}/deploy/", {
+            "name": "rivers-early", "target": checkpoint.model_name, "sku": "DeveloperTier", "capacity": "5",
+            "confirm": "1"})
+    operation = Operation.objects.get(target="rivers-early")
+
+    ran = operations.operation_run(operation.pk)
+    assert ran.status == "succeeded", ran.message
