@@ -135,7 +135,8 @@ def test_notifications_show_in_the_nav_and_are_marked_read(finished_job, client_
     assert "0 unread notifications" in client.get("/fine-tuning/").content.decode()
 
 
-def test_a_checkpoint_is_offered_and_sent_through_the_console(finished_job, client_as, admin_user, django_capture_on_commit_callbacks):
+def test_a_checkpoint_is_offered_and_sent_through_the_console(finished_job, client_as, admin_user,
+                                                              django_capture_on_commit_callbacks):
     from studio.resources import operations
     from studio.resources.models import Operation
 
