@@ -176,7 +176,7 @@ def _live_context(job: Job) -> dict:
 
 
 def _live(job: Job) -> bool:
-    return job.is_open and job.state != Job.State.AWAITING_APPROVAL
+    return job.is_open
 
 
 @viewer_required
