@@ -9,7 +9,7 @@ from django import forms
 from django.conf import settings
 
 from finetune import services
-from finetune.models import Dataset, Job, JobCheckpoint, Settings
+from finetune.models import Dataset, FineTuningSettings, Job, JobCheckpoint
 from studio.estimator.selectors import fine_tunable_models
 from studio.resources.forms import DEPLOYMENT_NAME
 from studio.resources.models import Deployment, Resource
@@ -172,7 +172,7 @@ class DecisionForm(forms.Form):
 
 class ThresholdForm(forms.ModelForm):
     class Meta:
-        model = Settings
+        model = FineTuningSettings
         fields = ["approval_threshold"]
 
 

@@ -77,7 +77,7 @@ class Dataset(models.Model):
         return self.get_check_state_display()
 
 
-class Settings(models.Model):
+class FineTuningSettings(models.Model):
     """The team's fine-tuning settings; one row (pk 1)."""
 
     approval_threshold = models.DecimalField(
@@ -90,7 +90,7 @@ class Settings(models.Model):
         return f"approval above {self.approval_threshold} USD"
 
     @classmethod
-    def current(cls) -> Settings:
+    def current(cls) -> FineTuningSettings:
         return cls.objects.get_or_create(pk=1)[0]
 
 

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from finetune import datasets
-from finetune.models import Dataset, Job, Settings
+from finetune.models import Dataset, FineTuningSettings, Job
 from finetune.notifications import notify, notify_admins
 from finetune.statuses import is_terminal
 from shared_rules.errors import EstimatorError
@@ -88,7 +88,7 @@ def job_request(*, resource: Resource, choice: BaseModelChoice, method: str, tra
         estimate = None
     priced = estimate.training.cost if estimate else None
     cost = priced.total if priced else None
-    threshold = Settings.current().approval_threshold
+    threshold = FineTuningSettings.current().approval_threshold
     # An unknown cost (no price row) cannot be shown to be under the threshold: an Admin decides.
     needs_approval = cost is None or cost > threshold
     with transaction.atomic():
@@ -175,8 +175,8 @@ def job_cancel(job: Job, user) -> str:
     return f"The service says the job is {status}." if is_terminal(status) else "Cancel sent to the service."
 
 
-def set_threshold(value: Decimal, admin) -> Settings:
-    current = Settings.current()
+def set_threshold(value: Decimal, admin) -> FineTuningSettings:
+    current = FineTuningSettings.current()
     before = {"approval_threshold": str(current.approval_threshold)}
     current.approval_threshold, current.updated_by = value, admin
     current.save()

@@ -18,7 +18,7 @@ from django_htmx.http import HttpResponseStopPolling
 
 from finetune import datasets, selectors, services
 from finetune.forms import SKU_PRICE_TYPE, DatasetUploadForm, DecisionForm, DeployForm, JobForm, ThresholdForm
-from finetune.models import Dataset, Job, Notification, Settings
+from finetune.models import Dataset, FineTuningSettings, Job, Notification
 from finetune.statuses import FILTER_WORDS
 from shared_rules import pricing
 from shared_rules.errors import EstimatorError
@@ -47,7 +47,7 @@ def index(request):
         "jobs": jobs, "filters": filters, "status_words": FILTER_WORDS,
         "submitters": sorted({u for u in Job.objects.values_list("submitted_by__username", flat=True) if u}),
         "base_models": sorted(set(Job.objects.values_list("base_model", flat=True))),
-        "resources": Resource.objects.all(), "threshold": Settings.current().approval_threshold,
+        "resources": Resource.objects.all(), "threshold": FineTuningSettings.current().approval_threshold,
         "awaiting": Job.objects.filter(state=Job.State.AWAITING_APPROVAL).count(),
     }
     response = render(request, "finetune/_jobs_table.html" if request.htmx else "finetune/index.html", context)
@@ -151,9 +151,9 @@ def job_create(request):
         else:
             messages.info(request, "The job is on its way to the service.")
         return redirect("finetune:job", pk=job.pk)
-    context = {"form": form, "estimate": _form_estimate(form), "threshold": Settings.current().approval_threshold,
-               "show_errors": submitting}
-    # htmx re-renders the form when the resource, model or dataset changes, with the cost for the choice.
+    threshold = FineTuningSettings.current().approval_threshold
+    context = {"form": form, "estimate": _form_estimate(form), "threshold": threshold, "show_errors": submitting}
+    # htmx redraws the form when the resource or model changes, and the cost box when a later choice does.
     template = "finetune/_job_form.html" if request.htmx else "finetune/job_form.html"
     response = render(request, template, context, status=400 if submitting else 200)
     patch_vary_headers(response, ("HX-Request",))
@@ -292,7 +292,7 @@ def job_deploy(request, pk: int):
 @admin_required
 @require_http_methods(["GET", "POST"])
 def settings_edit(request):
-    current = Settings.current()
+    current = FineTuningSettings.current()
     form = ThresholdForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
         services.set_threshold(form.cleaned_data["approval_threshold"], request.user)

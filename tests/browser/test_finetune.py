@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from finetune import tasks
-from finetune.models import Job, Settings
+from finetune.models import FineTuningSettings, Job
 from studio.accounts import roles
 from studio.resources import sync
 from studio.resources.models import Resource
@@ -18,6 +18,7 @@ from tests.engine_server import ACCOUNT, RESOURCE_GROUP, SUBSCRIPTION, EngineSer
 from tests.finetune.conftest import ensure_prices
 
 WAIT = 60_000
+STEP = 20_000  # one page change on a busy two-core machine
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +64,7 @@ def test_dataset_to_deployed_fine_tune(sign_in, make_user, site, engine, celery_
     resource = engine_resource(engine)
     make_user("dev", roles.DEVELOPER)
     make_user("ada", roles.ADMIN)
-    Settings.objects.update_or_create(pk=1, defaults={"approval_threshold": "0"})
+    FineTuningSettings.objects.update_or_create(pk=1, defaults={"approval_threshold": "0"})
 
     page = sign_in("dev")
     page.goto(f"{site}/fine-tuning/datasets/")
@@ -72,8 +73,8 @@ def test_dataset_to_deployed_fine_tune(sign_in, make_user, site, engine, celery_
     page.click("button:has-text('Upload and check')")
     errors = page.locator("#line-errors")
     expect(errors).to_contain_text("invalid JSON", timeout=WAIT)
-    expect(errors.locator("tr", has_text="no assistant message")).to_contain_text("8")
-    expect(errors.locator("tbody tr").first).to_contain_text("3")
+    expect(errors.locator("tr", has_text="no assistant message")).to_contain_text("8", timeout=STEP)
+    expect(errors.locator("tbody tr").first).to_contain_text("3", timeout=STEP)
 
     page.goto(f"{site}/fine-tuning/datasets/")
     page.set_input_files("#id_file", files=[{"name": "rivers-fixed.jsonl", "mimeType": "application/jsonl",
@@ -83,31 +84,31 @@ def test_dataset_to_deployed_fine_tune(sign_in, make_user, site, engine, celery_
     page.click("text=Fine-tune with it")
 
     page.select_option("#id_resource", str(resource.pk))
-    expect(page.locator("#id_base_model option", has_text="gpt-4o-mini 2024-07-18")).to_have_count(1)
+    expect(page.locator("#id_base_model option", has_text="gpt-4o-mini 2024-07-18")).to_have_count(1, timeout=STEP)
     page.select_option("#id_base_model", "gpt-4o-mini|2024-07-18")
-    expect(page.locator("#estimated-cost")).to_contain_text("$")
+    expect(page.locator("#estimated-cost")).to_contain_text("$", timeout=STEP)
     page.fill("#id_n_epochs", "2")
     page.fill("#id_suffix", "rivers")
     page.click("#submit-job")
-    expect(page.locator("#job-status")).to_have_text("awaiting approval")
+    expect(page.locator("#job-status")).to_have_text("awaiting approval", timeout=STEP)
     job = Job.objects.get()
 
     page.click("text=Sign out")
     page = sign_in("ada")
     page.goto(f"{site}/fine-tuning/jobs/{job.pk}/")
-    expect(page.locator("#approval-cost")).to_contain_text("$")
+    expect(page.locator("#approval-cost")).to_contain_text("$", timeout=STEP)
     page.click("#approve-form button")
-    expect(page.locator("#job-status")).not_to_have_text("awaiting approval")
+    expect(page.locator("#job-status")).not_to_have_text("awaiting approval", timeout=STEP)
 
     beat_until(lambda: Job.objects.get(pk=job.pk).state == Job.State.FINISHED, page)
     expect(page.locator("#live-status")).to_have_text("succeeded", timeout=WAIT)  # htmx polling
-    expect(page.locator("svg[data-series=train_loss] path.series")).to_have_count(1)
-    expect(page.locator("#job-status")).to_have_text("succeeded")  # the header follows the live part
+    expect(page.locator("svg[data-series=train_loss] path.series")).to_have_count(1, timeout=STEP)
+    expect(page.locator("#job-status")).to_have_text("succeeded", timeout=STEP)  # the header follows the live part
     assert Job.objects.get(pk=job.pk).fine_tuned_model.endswith("-rivers")  # what was typed survived the re-draws
 
     page.click("text=Deploy the model or a checkpoint")
     page.fill("#id_name", "rivers-ft")
-    expect(page.locator("#hosting-cost")).to_contain_text("per hour")
+    expect(page.locator("#hosting-cost")).to_contain_text("per hour", timeout=STEP)
     page.click("#confirm-deploy")
     for _ in range(120):
         if page.locator("#compare-link").count():
@@ -115,6 +116,6 @@ def test_dataset_to_deployed_fine_tune(sign_in, make_user, site, engine, celery_
         page.wait_for_timeout(500)
         page.reload()
     link = page.locator("#compare-link")
-    expect(link).to_contain_text("beside chat")
+    expect(link).to_contain_text("beside chat", timeout=STEP)
     page.click("#compare-link")
     assert "/playground/chat/?compare=" in page.url

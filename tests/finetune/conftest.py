@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from finetune import conf, datasets, monitoring, services
-from finetune.models import Job, Settings
+from finetune.models import FineTuningSettings, Job
 from studio.resources import sync
 from tests.resources.conftest import engine, engine_resource  # noqa: F401 - fixtures shared with the console's tests
 
@@ -80,7 +80,7 @@ def request_job(developer_user):
 
     def make(resource, dataset, *, user=None, threshold: str = "1000", model: str = "gpt-4o-mini",
              hyperparameters: dict | None = None, validation=None, suffix: str = "rivers") -> Job:
-        Settings.objects.update_or_create(pk=1, defaults={"approval_threshold": threshold})
+        FineTuningSettings.objects.update_or_create(pk=1, defaults={"approval_threshold": threshold})
         choice = next(c for c in services.base_models(resource) if c.entry.name == model)
         return services.job_request(
             resource=resource, choice=choice, method="supervised", training_type="Standard", training=dataset,

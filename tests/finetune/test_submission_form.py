@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 
 from finetune import conf, services
-from finetune.models import Job, Notification, Settings
+from finetune.models import FineTuningSettings, Job, Notification
 from tests.finetune.test_datasets import image_lines
 
 
@@ -75,7 +75,7 @@ def test_a_dataset_with_errors_cannot_be_chosen(form_data, make_dataset, client_
 
 def test_a_job_under_the_threshold_is_sent_at_once(form_data, client_as, developer_user,
                                                    django_capture_on_commit_callbacks):
-    Settings.objects.update_or_create(pk=1, defaults={"approval_threshold": "1000"})
+    FineTuningSettings.objects.update_or_create(pk=1, defaults={"approval_threshold": "1000"})
     with django_capture_on_commit_callbacks() as queued:
         response = client_as(developer_user).post("/fine-tuning/jobs/new/", form_data)
     job = Job.objects.get()
@@ -86,7 +86,7 @@ def test_a_job_under_the_threshold_is_sent_at_once(form_data, client_as, develop
 
 def test_a_job_over_the_threshold_waits_for_an_admin(form_data, client_as, developer_user, admin_user,
                                                      django_capture_on_commit_callbacks):
-    Settings.objects.update_or_create(pk=1, defaults={"approval_threshold": "0"})
+    FineTuningSettings.objects.update_or_create(pk=1, defaults={"approval_threshold": "0"})
     with django_capture_on_commit_callbacks() as queued:
         client_as(developer_user).post("/fine-tuning/jobs/new/", form_data)
     job = Job.objects.get()
@@ -99,7 +99,7 @@ def test_a_job_over_the_threshold_waits_for_an_admin(form_data, client_as, devel
 def test_an_admin_approves_and_the_submitter_is_told(form_data, client_as, developer_user, admin_user,
                                                      django_capture_on_commit_callbacks, monkeypatch):
     monkeypatch.setenv("EMAIL_HOST", "mail.example.com")
-    Settings.objects.update_or_create(pk=1, defaults={"approval_threshold": "0"})
+    FineTuningSettings.objects.update_or_create(pk=1, defaults={"approval_threshold": "0"})
     client_as(developer_user).post("/fine-tuning/jobs/new/", form_data)
     job = Job.objects.get()
     mail.outbox.clear()
@@ -116,7 +116,7 @@ def test_an_admin_approves_and_the_submitter_is_told(form_data, client_as, devel
 
 
 def test_an_admin_declines(form_data, client_as, developer_user, admin_user):
-    Settings.objects.update_or_create(pk=1, defaults={"approval_threshold": "0"})
+    FineTuningSettings.objects.update_or_create(pk=1, defaults={"approval_threshold": "0"})
     client_as(developer_user).post("/fine-tuning/jobs/new/", form_data)
     job = Job.objects.get()
     client_as(admin_user).post(f"/fine-tuning/jobs/{job.pk}/decline/", {"note": "too dear"})
@@ -126,7 +126,7 @@ def test_an_admin_declines(form_data, client_as, developer_user, admin_user):
 
 
 def test_developers_cannot_approve_and_viewers_cannot_submit(form_data, client_as, developer_user, viewer_user):
-    Settings.objects.update_or_create(pk=1, defaults={"approval_threshold": "0"})
+    FineTuningSettings.objects.update_or_create(pk=1, defaults={"approval_threshold": "0"})
     client_as(developer_user).post("/fine-tuning/jobs/new/", form_data)
     job = Job.objects.get()
     assert client_as(developer_user).post(f"/fine-tuning/jobs/{job.pk}/approve/").status_code == 403
@@ -139,12 +139,12 @@ def test_only_admins_set_the_threshold(client_as, admin_user, developer_user):
     assert client_as(developer_user).post("/fine-tuning/settings/", {"approval_threshold": "5"}).status_code == 403
     assert client_as(admin_user).post("/fine-tuning/settings/", {"approval_threshold": "-1"}).status_code == 400
     assert client_as(admin_user).post("/fine-tuning/settings/", {"approval_threshold": "12.50"}).status_code == 302
-    assert str(Settings.current().approval_threshold) == "12.50"
+    assert str(FineTuningSettings.current().approval_threshold) == "12.50"
 
 
 def test_a_developer_cancels_their_own_waiting_job_but_not_anothers(form_data, client_as, developer_user,
                                                                     make_user, admin_user):
-    Settings.objects.update_or_create(pk=1, defaults={"approval_threshold": "0"})
+    FineTuningSettings.objects.update_or_create(pk=1, defaults={"approval_threshold": "0"})
     client_as(developer_user).post("/fine-tuning/jobs/new/", form_data)
     job = Job.objects.get()
     other = make_user("other", "Developer")
@@ -160,9 +160,9 @@ def test_a_developer_cancels_their_own_waiting_job_but_not_anothers(form_data, c
 
 
 def test_the_jobs_list_filters(form_data, client_as, developer_user, admin_user, django_capture_on_commit_callbacks):
-    Settings.objects.update_or_create(pk=1, defaults={"approval_threshold": "0"})
+    FineTuningSettings.objects.update_or_create(pk=1, defaults={"approval_threshold": "0"})
     client_as(developer_user).post("/fine-tuning/jobs/new/", form_data)
-    Settings.objects.update_or_create(pk=1, defaults={"approval_threshold": "1000"})
+    FineTuningSettings.objects.update_or_create(pk=1, defaults={"approval_threshold": "1000"})
     with django_capture_on_commit_callbacks():
         client_as(admin_user).post("/fine-tuning/jobs/new/", {**form_data, "suffix": "mine"})
     client = client_as(developer_user)
