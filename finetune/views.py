@@ -152,7 +152,10 @@ def job_create(request):
             messages.info(request, "The job is on its way to the service.")
         return redirect("finetune:job", pk=job.pk)
     threshold = FineTuningSettings.current().approval_threshold
-    context = {"form": form, "estimate": _form_estimate(form), "threshold": threshold, "show_errors": submitting}
+    estimate = _form_estimate(form)
+    if form.is_bound and not submitting:
+        form.errors.clear()  # a redraw while choosing: fields not filled yet are not mistakes yet
+    context = {"form": form, "estimate": estimate, "threshold": threshold, "show_errors": submitting}
     # htmx redraws the form when the resource or model changes, and the cost box when a later choice does.
     template = "finetune/_job_form.html" if request.htmx else "finetune/job_form.html"
     response = render(request, template, context, status=400 if submitting else 200)

@@ -48,6 +48,12 @@ def engine_resource(engine) -> Resource:
     return resource
 
 
+def settled(page) -> None:
+    """htmx has swapped and wired the redrawn form (a person never picks within the few ms this takes)."""
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+    page.wait_for_timeout(200)
+
+
 def beat_until(predicate, page, timeout_s: float = 60):
     """Stand in for beat: send the due work to the worker until the predicate holds."""
     for _ in range(int(timeout_s * 2)):
@@ -85,8 +91,11 @@ def test_dataset_to_deployed_fine_tune(sign_in, make_user, site, engine, celery_
 
     page.select_option("#id_resource", str(resource.pk))
     expect(page.locator("#id_base_model option", has_text="gpt-4o-mini 2024-07-18")).to_have_count(1, timeout=STEP)
+    settled(page)
+    expect(page.locator("#job-form .error")).to_have_count(0)  # nothing is a mistake while choosing
     page.select_option("#id_base_model", "gpt-4o-mini|2024-07-18")
     expect(page.locator("#estimated-cost")).to_contain_text("$", timeout=STEP)
+    settled(page)
     page.fill("#id_n_epochs", "2")
     page.fill("#id_suffix", "rivers")
     page.click("#submit-job")
