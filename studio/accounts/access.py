@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from functools import wraps
+from inspect import iscoroutinefunction
 
+from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import JsonResponse
@@ -15,16 +17,28 @@ from studio.accounts import api_tokens, roles
 LEVELS = {"viewer": roles.VIEW, "developer": roles.USE, "admin": roles.MANAGE}
 
 
+def _user_may(request, permission: str) -> bool:
+    return request.user.is_authenticated and request.user.has_perm(permission)
+
+
 def _requires(level: str):
     permission = LEVELS[level]
 
     def decorator(view):
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            # Anonymous users never get here: LoginRequiredMiddleware sends them to the login page first.
-            if not request.user.has_perm(permission):
-                raise PermissionDenied(f"This page needs the {level.title()} role or higher.")
-            return view(request, *args, **kwargs)
+        if iscoroutinefunction(view):
+            @wraps(view)
+            async def wrapped(request, *args, **kwargs):
+                # One thread hop for the user, the session behind it and the role's permissions together.
+                if not await sync_to_async(_user_may)(request, permission):
+                    raise PermissionDenied(f"This page needs the {level.title()} role or higher.")
+                return await view(request, *args, **kwargs)
+        else:
+            @wraps(view)
+            def wrapped(request, *args, **kwargs):
+                # Anonymous users never get here: LoginRequiredMiddleware sends them to the login page first.
+                if not request.user.has_perm(permission):
+                    raise PermissionDenied(f"This page needs the {level.title()} role or higher.")
+                return view(request, *args, **kwargs)
 
         wrapped.studio_access = level
         return wrapped
