@@ -150,8 +150,8 @@ def _record_stream(record: dict[str, Any], stream, tariff: Tariff | None, status
     return fields
 
 
-@require_POST
 @developer_required
+@require_POST
 async def stream(request):
     """POST {"deployment": pk, "operation": "chat/completions" | "completions", "body": {...}, "session": pk}."""
     try:
