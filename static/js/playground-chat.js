@@ -166,7 +166,7 @@
   function slider(label, key, min, max, step, params, target, hint) {
     var value = params[key];
     var input = el("input", { type: "range", min: min, max: max, step: step, value: value, id: "param-" + key, disabled: readOnly });
-    var number = el("input", { type: "number", min: min, max: max, step: step, value: value, class: "num", "aria-label": label, disabled: readOnly });
+    var number = el("input", { type: "number", min: min, max: max, step: step, value: value, class: "num", id: "param-" + key + "-value", "aria-label": label, disabled: readOnly });
     function set(v) {
       var n = Number(v);
       if (isNaN(n)) return;

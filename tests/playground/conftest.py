@@ -50,7 +50,7 @@ def resource(db, engine) -> Resource:
 
 
 @pytest.fixture
-def chat_deployment(resource) -> Deployment:
+def chat_deployment(resource, seeded_prices) -> Deployment:
     return Deployment.objects.create(resource=resource, name="chat", model_name="gpt-4o-mini",
                                      model_version="2024-07-18", capability="chat", sku_name="GlobalStandard",
                                      capacity=1000)
