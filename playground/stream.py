@@ -19,8 +19,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from asgiref.sync import sync_to_async
-from django.http import JsonResponse, StreamingHttpResponse
-from django.views.decorators.http import require_POST
+from django.http import HttpResponseNotAllowed, JsonResponse, StreamingHttpResponse
 
 from playground.calls import CallRefused, PreparedCall, call_prepare, parse_request, recently_prepared
 from studio.accounts.access import checked_in_view, user_may
@@ -139,12 +138,15 @@ def _record_stream(record: dict[str, Any], stream, tariff: Tariff | None, status
 
 
 @checked_in_view("developer")
-@require_POST
 async def stream(request):
     """POST {"deployment": pk, "operation": "chat/completions" | "completions", "body": {...}, "session": pk}.
 
     Under uvicorn, `studio.asgi` answers this path through `relay_endpoint` without Django's middleware; this view
     is the same call for Django's own handler (the test client, other servers)."""
+    if request.method != "POST":  # the role first, as every view: a stranger learns nothing about the method
+        if not await sync_to_async(user_may)(request.user, "developer"):
+            return JsonResponse(forbidden().as_json(), status=403)
+        return HttpResponseNotAllowed(["POST"])
     try:
         call = await sync_to_async(call_for_request)(request)
     except CallRefused as refused:
@@ -155,13 +157,18 @@ async def stream(request):
     return response
 
 
+def forbidden() -> CallRefused:
+    return CallRefused("Sending to a model needs the Developer role or higher.", status=403, code="forbidden")
+
+
+
 STREAM_HEADERS = (("Cache-Control", "no-cache"), ("X-Accel-Buffering", "no"))  # nginx: do not buffer the stream
 
 
 def call_for_request(request) -> PreparedCall:
     """The role check, the call's database work and its price, in one thread hop."""
     if not user_may(request.user, "developer"):
-        raise CallRefused("Sending to a model needs the Developer role or higher.", status=403, code="forbidden")
+        raise forbidden()
     call = call_prepare(request.user, parse_request(request.body))
     try:
         call.tariff = tariff_for(call.deployment)

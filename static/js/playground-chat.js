@@ -462,7 +462,15 @@
   }
   function applyChunk(message, chunk) {
     if (chunk.error) { message.notice = { kind: "error", text: "The upstream sent an error mid-stream: " + (chunk.error.message || JSON.stringify(chunk.error)) }; return true; }
-    (chunk.prompt_filter_results || []).forEach(function (r) { message.promptFilter = r.content_filter_results; });
+    (chunk.prompt_filter_results || []).forEach(function (r) {
+      // The prompt's verdict belongs to the message that was sent: show it there.
+      var column = message._column;
+      var asked = column ? column.messages[column.messages.indexOf(message) - 1] : null;
+      if (asked && asked.role !== "assistant" && filterLines(r.content_filter_results).length) {
+        asked.filter = r.content_filter_results;
+        if (asked._node) asked._node.replaceWith(renderMessage(column, asked, column.messages.indexOf(asked)));
+      }
+    });
     var redraw = false;
     (chunk.choices || []).forEach(function (choice) {
       var i = choice.index || 0;
