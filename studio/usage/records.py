@@ -94,7 +94,12 @@ def tariff_for(deployment, kind: str = "tokens", **match) -> Tariff:
     """The price row for the deployment's model and SKU today."""
     model = priced_model_name(deployment)
     deployment_type = priced_deployment_type(deployment.sku_name) or "GlobalStandard"
-    quote = cached_price_book().quote(model, deployment_type, kind, **match)
+    book = cached_price_book()
+    quote = book.quote(model, deployment_type, kind, **match)
+    if quote.row is None and model != deployment.model_name:
+        # Dated versions tell prices apart (gpt-4o-2024-05-13 costs twice 2024-08-06); versions such as "1" or
+        # "001" (embeddings, whisper, tts, dall-e-3) do not, and the model's own name finds its price.
+        quote = book.quote(deployment.model_name, deployment_type, kind, **match)
     return Tariff(model, deployment_type, quote.row)
 
 
