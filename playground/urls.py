@@ -22,6 +22,7 @@ urlpatterns = [
     path("presets/<int:pk>/delete/", views.preset_delete, name="preset_delete"),
     # The other model kinds (playground.kinds)
     path("completions/", kinds.completions_page, name="completions"),
+    path("completions/run/", kinds.completions_run, name="completions_run"),
     path("completions/tokens/", kinds.completion_tokens, name="completion_tokens"),
     path("embeddings/", kinds.embeddings_page, name="embeddings"),
     path("embeddings/run/", kinds.embeddings_run, name="embeddings_run"),

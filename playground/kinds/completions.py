@@ -1,8 +1,10 @@
-"""Completions: the per-token view of `logprobs` (the text itself streams through playground.stream).
+"""Completions: the per-token view of `logprobs`, and the calls that cannot stream.
 
-The legacy API's logprobs are four parallel lists per choice: tokens, token_logprobs, top_logprobs (a dict of
-alternative -> logprob per position) and text_offset. The page gathers them from the stream's chunks and asks for
-this view when the stream ends; each token is coloured by its probability and lists its alternatives on hover.
+The text streams through playground.stream. Two cases go as one whole answer instead (`completions_run`):
+`best_of`, which Azure refuses to stream, and `logprobs`, so that every token's probabilities arrive together
+whichever endpoint answers (some, like the local engine, stream none). The legacy API's logprobs are four
+parallel lists per choice: tokens, token_logprobs, top_logprobs (alternative -> logprob per position) and
+text_offset; each token is coloured by its probability and lists its alternatives on hover.
 """
 
 from __future__ import annotations
@@ -11,7 +13,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from playground.kinds.common import KindRefused
+from playground.calls import CallRefused, check_body
+from playground.kinds.common import KindRefused, price_of, record_call, record_failure
+from studio.upstream import media
+from studio.upstream.errors import UpstreamError
+from studio.usage.models import UsageRecord
 
 MAX_TOKENS_SHOWN = 5000
 # Probability bands, highest first: the colour says at a glance where the model was unsure.
@@ -103,3 +109,29 @@ def choices_view(choices: Any) -> list[dict[str, Any]]:
                       "mean": sum(known) / len(known) if known else None,
                       "lowest": min(known) if known else None})
     return shown
+
+
+def completions_run(user, deployment, body: Any) -> dict[str, Any]:
+    """One non-streamed completion: the answer as the endpoint sent it, with tokens, cost and latency recorded."""
+    try:
+        body = check_body("completions", body)
+    except CallRefused as refused:
+        raise KindRefused(refused.message, param=refused.param) from refused
+    tariff = price_of(deployment)
+    try:
+        answer = media.completions_create(deployment.resource, deployment.name, body)
+    except UpstreamError as error:
+        record_failure(deployment, user, UsageRecord.Kind.COMPLETIONS, error, None)
+        raise
+    usage = answer.body.get("usage") or {}
+    prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
+    cost = tariff.tokens(prompt, completion)
+    finish = [choice.get("finish_reason") or "" for choice in answer.body.get("choices") or []]
+    record_call(deployment, user, UsageRecord.Kind.COMPLETIONS, prompt_tokens=prompt, completion_tokens=completion,
+                cost=cost, currency=tariff.row.currency if tariff.row else "USD", latency_ms=answer.latency_ms,
+                http_status=answer.status, upstream_request_id=answer.request_id,
+                finish_reason=",".join(dict.fromkeys(f for f in finish if f)),
+                status=UsageRecord.Status.FILTERED if "content_filter" in finish else UsageRecord.Status.OK)
+    return {"response": answer.body, "usage": usage, "cost": None if cost is None else str(cost),
+            "currency": tariff.row.currency if tariff.row else "USD", "latency_ms": answer.latency_ms,
+            "first_token_ms": None, "finish_reasons": finish, "request_id": answer.request_id}

@@ -53,6 +53,21 @@ def completions_page(request):
     return _page(request, Kind.COMPLETIONS, "playground/completions.html", options)
 
 
+@developer_required
+@require_POST
+def completions_run(request):
+    """POST {"deployment", "body"}: a completion in one answer (best_of, or logprobs for every token at once)."""
+    try:
+        data = payload_of(request)
+        deployment = deployment_for(data.get("deployment"), COMPLETION_CAPABILITIES, "completions")
+        result = completions.completions_run(request.user, deployment, data.get("body"))
+    except KindRefused as refused:
+        return refused_answer(refused)
+    except UpstreamError as error:
+        return upstream_answer(error)
+    return JsonResponse(result)
+
+
 @viewer_required
 @require_POST
 def completion_tokens(request):

@@ -115,6 +115,34 @@
     return wrap;
   }
 
+  function finish(d, requestBody, outputs, ended, chosen) {
+    $("send").disabled = !data.can_send;
+    $("stop-button").hidden = true;
+    if (ended) showFigures(ended);
+    if (chosen.length) showTokens(chosen);
+    session.save({deployment: d.id, prompt: requestBody.prompt, parameters: requestBody, outputs: outputs,
+                  figures: ended, logprobs: chosen});
+  }
+
+  // best_of cannot stream, and logprobs are wanted for every token together: both go as one whole answer.
+  function sendWhole(d, requestBody) {
+    P.postJSON("/playground/completions/run/", {deployment: d.id, body: requestBody}).then(function (answer) {
+      if (!answer.ok) {
+        var error = answer.data.error || {};
+        P.showError($("error"), answer.data, error.code === "OperationNotSupported" ? chatLink(d) : null);
+        finish(d, requestBody, [], null, []);
+        return;
+      }
+      var outputs = [], chosen = [];
+      (answer.data.response.choices || []).forEach(function (choice) {
+        outputs[choice.index || 0] = choice.text || "";
+        if (choice.logprobs) chosen.push({index: choice.index || 0, logprobs: choice.logprobs});
+      });
+      showOutputs(outputs);
+      finish(d, requestBody, outputs, answer.data, chosen);
+    });
+  }
+
   function send() {
     var d = deployment();
     if (!d) return;
@@ -125,8 +153,9 @@
     var outputs = [], logprobs = {};
     showOutputs([""]);
     var requestBody = body();
-    controller = new AbortController();
     $("send").disabled = true;
+    if (requestBody.logprobs || requestBody.best_of) { sendWhole(d, requestBody); return; }
+    controller = new AbortController();
     $("stop-button").hidden = false;
     var ended = null;
     fetch("/playground/stream/", {
@@ -193,13 +222,8 @@
         P.showError($("error"), {message: "The stream was cut: " + (error && error.message) + ". What arrived is kept."});
       }
     }).then(function () {
-      $("send").disabled = !data.can_send;
-      $("stop-button").hidden = true;
       var chosen = Object.keys(logprobs).map(function (i) { return {index: parseInt(i, 10), logprobs: logprobs[i]}; });
-      if (ended) showFigures(ended);
-      if (chosen.length) showTokens(chosen);
-      session.save({deployment: d.id, prompt: requestBody.prompt, parameters: requestBody, outputs: outputs,
-                    figures: ended, logprobs: chosen});
+      finish(d, requestBody, outputs, ended, chosen);
     });
   }
 
@@ -211,7 +235,7 @@
     var d = deployment();
     if (!d) return;
     var b = body();
-    b.stream = true;
+    if (!b.logprobs && !b.best_of) b.stream = true;
     P.viewCode($("code-panel"), "/playground/code/", {deployment: d.id, operation: "completions", body: b});
   });
   restore();

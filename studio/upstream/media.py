@@ -1,4 +1,5 @@
-"""The playgrounds' non-streamed calls: embeddings, image generation, transcription and translation, speech.
+"""The playgrounds' non-streamed calls: legacy completions (best_of, or logprobs in one answer), embeddings,
+image generation, transcription and translation, speech.
 
 Each goes through the official SDK (`dataplane.client_for`) with its raw response, so that Azure's own fields
 (content-filter results, the apim-request-id header) are read as sent rather than through the SDK's types (trap 22).
@@ -38,6 +39,24 @@ def _json(raw) -> Any:
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise UpstreamBadRequest(f"the endpoint answered something that is not JSON: {error}",
                                  request_id=_request_id(raw.headers)) from error
+
+
+@dataclass
+class Completion:
+    body: dict[str, Any]
+    request_id: str
+    latency_ms: int
+    status: int = 200
+
+
+def completions_create(resource, deployment_name: str, body: dict[str, Any]) -> Completion:
+    """One legacy completions call, not streamed (Azure streams no best_of; the whole answer has every logprob)."""
+    options = {key: value for key, value in body.items() if key not in ("stream", "stream_options", "model")}
+    started = time.perf_counter()
+    with translated_errors(resource):
+        raw = client_for(resource).completions.with_raw_response.create(model=deployment_name, **options)
+    return Completion(body=_json(raw), request_id=_request_id(raw.headers), latency_ms=_ms_since(started),
+                      status=raw.status_code)
 
 
 @dataclass
