@@ -58,8 +58,10 @@ def deployments_for(capabilities: tuple[str, ...]) -> list[Deployment]:
 
 def deployment_for(pk: Any, capabilities: tuple[str, ...], what: str) -> Deployment:
     try:
+        if isinstance(pk, bool) or not 0 < int(pk) < 2**63:
+            raise ValueError(pk)
         deployment = Deployment.objects.active().select_related("resource").get(pk=int(pk))
-    except (TypeError, ValueError, Deployment.DoesNotExist) as error:
+    except (TypeError, ValueError, OverflowError, Deployment.DoesNotExist) as error:
         raise KindRefused("choose a deployment (the one picked no longer exists)", param="deployment",
                           status=404) from error
     if deployment.capability not in capabilities:
@@ -80,6 +82,8 @@ def session_of_request(request) -> PlaygroundSession | None:
     if not raw:
         return None
     try:
+        if not raw.isdigit() or len(raw) > 18:
+            raise ValueError(raw)
         session = sessions.session_for_reading(request.user, int(raw))
     except (ValueError, PlaygroundSession.DoesNotExist) as error:
         raise Http404("No such session.") from error
@@ -101,7 +105,7 @@ def page_data(request, kind: str, session: PlaygroundSession | None, **extra: An
 
 def own_session(user, pk: Any) -> PlaygroundSession | None:
     """The session a call belongs to, when the caller owns it (a call never writes into someone else's)."""
-    if not isinstance(pk, int):
+    if isinstance(pk, bool) or not isinstance(pk, int) or not 0 < pk < 2**63:
         return None
     return PlaygroundSession.objects.filter(pk=pk, owner=user).first()
 

@@ -165,6 +165,8 @@ def image_path(image: StoredImage) -> Path:
 
 def image_for_reading(user, pk: int) -> StoredImage:
     """The picture, when the user made it or its session is shared with the team (403 otherwise)."""
+    if not 0 < pk < 2**63:
+        raise StoredImage.DoesNotExist(pk)
     image = StoredImage.objects.select_related("session").get(pk=pk)
     if image.owner_id != user.pk and not (image.session and image.session.is_shared):
         raise PermissionDenied("This image belongs to someone else's session that is not shared.")
