@@ -132,7 +132,7 @@
       if (body.words && body.words.length) {
         var words = P.el("p", {className: "words"});
         body.words.forEach(function (w) {
-          var word = P.el("button", {type: "button", className: "word link", title: w.start.toFixed(2) + " s"}, w.word);
+          var word = P.el("button", {type: "button", className: "word", title: w.start.toFixed(2) + " s"}, w.word);
           word.addEventListener("click", function () { play(w.start); });
           words.appendChild(word);
           words.append(" ");

@@ -52,7 +52,9 @@
   function money(cost, currency) {
     if (cost === null || cost === undefined || cost === "") return "no price";
     var value = Number(cost);
-    var digits = value !== 0 && Math.abs(value) < 0.01 ? 6 : 4;
+    // Small sums keep three significant digits: 7 embedding tokens cost $0.000000154, not $0.000000.
+    var digits = value !== 0 && Math.abs(value) < 0.01 ?
+      Math.min(12, 2 - Math.floor(Math.log10(Math.abs(value)))) : 4;
     return (currency === "USD" || !currency ? "$" : currency + " ") + value.toFixed(digits);
   }
 

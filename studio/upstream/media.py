@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -178,7 +179,9 @@ def audio_transcribe(resource, deployment_name: str, *, data: bytes, filename: s
     if granularities and not translate and response_format == "verbose_json":
         options["timestamp_granularities"] = granularities
     started = time.perf_counter()
-    with translated_errors(resource):
+    with translated_errors(resource), warnings.catch_warnings():
+        # The SDK marks translations deprecated (OpenAI's whisper-1 endpoint); Azure's Whisper deployments serve it.
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"openai\.")
         client = client_for(resource)
         endpoint = client.audio.translations if translate else client.audio.transcriptions
         raw = endpoint.with_raw_response.create(**options)
