@@ -82,12 +82,16 @@ async def relay_events(call: PreparedCall, tariff_task: asyncio.Future) -> Async
             _record_error(record, error, started)
             return
     summary = stream.summary
+    finished = False
     try:
         async for chunk in stream:
             yield chunk
-    except asyncio.CancelledError:  # the browser went away (Stop): the upstream connection is closed with it
-        _record_stream(record, stream, await _tariff(tariff_task), UsageRecord.Status.CANCELLED)
-        raise
+        finished = True
+    finally:
+        if not finished:
+            # The browser went away (Stop): close the upstream connection so that the upstream stops generating.
+            await stream.aclose()
+            _record_stream(record, stream, _tariff_if_ready(tariff_task), UsageRecord.Status.CANCELLED)
     status = (UsageRecord.Status.PARTIAL if summary.broke else
               UsageRecord.Status.FILTERED if summary.content_filtered else UsageRecord.Status.OK)
     tariff = await _tariff(tariff_task)
@@ -111,6 +115,12 @@ async def _tariff(task: asyncio.Future) -> Tariff | None:
         return await task
     except Exception:  # no price is not a failed call: the record keeps an empty cost
         return None
+
+
+def _tariff_if_ready(task: asyncio.Future) -> Tariff | None:
+    if not task.done() or task.cancelled() or task.exception() is not None:
+        return None
+    return task.result()
 
 
 def _record_error(record: dict[str, Any], error: UpstreamError, started: float) -> None:
@@ -140,8 +150,8 @@ def _record_stream(record: dict[str, Any], stream, tariff: Tariff | None, status
     return fields
 
 
-@require_POST
 @developer_required
+@require_POST
 async def stream(request):
     """POST {"deployment": pk, "operation": "chat/completions" | "completions", "body": {...}, "session": pk}."""
     try:
