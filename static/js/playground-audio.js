@@ -235,14 +235,14 @@
     if (fields.prompt) body.prompt = fields.prompt;
     if (fields.temperature !== "" && Number(fields.temperature) !== 0) body.temperature = Number(fields.temperature);
     if (fields.granularities.length) body.timestamp_granularities = fields.granularities;
-    P.viewCode($("code-panel"), "/playground/audio/code/", {deployment: d.id, body: body,
+    P.viewCode($("code-dialog"), "/playground/audio/code/", {deployment: d.id, body: body,
       operation: fields.task === "translate" ? "audio/translations" : "audio/transcriptions",
       filename: source ? source.name : "audio.wav"});
   });
   $("tts-code").addEventListener("click", function () {
     var d = tts();
     if (!d) return;
-    P.viewCode($("code-panel"), "/playground/audio/code/", {deployment: d.id, operation: "audio/speech",
+    P.viewCode($("code-dialog"), "/playground/audio/code/", {deployment: d.id, operation: "audio/speech",
       body: {input: $("speech-text").value, voice: $("voice").value, response_format: $("speech-format").value,
              speed: parseFloat($("speed").value)}});
   });

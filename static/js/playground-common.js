@@ -129,16 +129,24 @@
     return this.id || !this.canSave ? Promise.resolve(this.id) : this.save(state);
   };
 
-  // The view-code panel: three tabs, filled from an endpoint that answers {python, curl, javascript}.
-  function viewCode(panel, url, payload) {
-    panel.hidden = false;
-    var body = panel.querySelector(".code-body");
+  // The view-code dialog (as on the chat page): three tabs, filled from an endpoint answering {python, curl, javascript}.
+  function viewCode(dialog, url, payload) {
+    var body = dialog.querySelector("#code-body");
+    var tabs = dialog.querySelectorAll("[data-lang]");
     body.textContent = "Loading…";
+    if (!dialog.open) dialog.showModal();
+    dialog.querySelector("#close-code").onclick = function () { dialog.close(); };
+    var copy = dialog.querySelector("#copy-code");
+    copy.onclick = function () {
+      navigator.clipboard.writeText(body.textContent).then(function () {
+        copy.textContent = "Copied";
+        setTimeout(function () { copy.textContent = "Copy"; }, 1500);
+      }, function () {});
+    };
     return postJSON(url, payload).then(function (answer) {
       if (!answer.ok) { body.textContent = (answer.data.error || {}).message || "No code for this request."; return; }
-      var tabs = panel.querySelectorAll("[data-lang]");
       function show(lang) {
-        tabs.forEach(function (tab) { tab.setAttribute("aria-pressed", String(tab.dataset.lang === lang)); });
+        tabs.forEach(function (tab) { tab.setAttribute("aria-selected", String(tab.dataset.lang === lang)); });
         body.textContent = answer.data[lang];
       }
       tabs.forEach(function (tab) { tab.onclick = function () { show(tab.dataset.lang); }; });

@@ -236,7 +236,7 @@
     if (!d) return;
     var b = body();
     if (!b.logprobs && !b.best_of) b.stream = true;
-    P.viewCode($("code-panel"), "/playground/code/", {deployment: d.id, operation: "completions", body: b});
+    P.viewCode($("code-dialog"), "/playground/code/", {deployment: d.id, operation: "completions", body: b});
   });
   restore();
   describe();

@@ -130,7 +130,7 @@
     if (!body.deployment) return;
     var code = {input: body.inputs.concat(body.query ? [body.query] : [])};
     if (body.dimensions) code.dimensions = body.dimensions;
-    P.viewCode($("code-panel"), "/playground/code/", {deployment: body.deployment, operation: "embeddings", body: code});
+    P.viewCode($("code-dialog"), "/playground/code/", {deployment: body.deployment, operation: "embeddings", body: code});
   });
 
   if (state.inputs) $("inputs").value = state.inputs;

@@ -152,7 +152,7 @@
     var d = deployment();
     if (!d) return;
     var body = Object.assign({prompt: $("prompt").value, n: 1}, parameters());
-    P.viewCode($("code-panel"), "/playground/code/", {deployment: d.id, operation: "images/generations", body: body});
+    P.viewCode($("code-dialog"), "/playground/code/", {deployment: d.id, operation: "images/generations", body: body});
   });
   if (state.prompt) $("prompt").value = state.prompt;
   describe();
