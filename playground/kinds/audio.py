@@ -32,8 +32,8 @@ SPEECH_TYPES = {"mp3": "audio/mpeg", "opus": "audio/ogg", "aac": "audio/aac", "f
 SPEECH_LIMIT = 4096  # characters
 LANGUAGES = {"": "Detect", "en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",
              "nl": "Dutch", "pt": "Portuguese", "ja": "Japanese", "zh": "Chinese", "ko": "Korean", "pl": "Polish"}
-LOCAL_ENGLISH_ONLY = ("The local engine's Whisper understands English only: other languages come back garbled, "
-                      "and translation has nothing to do. Use an Azure deployment for other languages.")
+LOCAL_ENGLISH_ONLY = ("The local engine's Whisper (tiny.en) understands English only: speech in other languages "
+                      "comes back wrong, and it refuses to translate. Use an Azure deployment for other languages.")
 
 
 def is_speech_model(model: str) -> bool:
