@@ -9,6 +9,8 @@ import pytest
 from django.apps import apps
 from playwright.sync_api import expect
 
+from playground.kinds import images
+from playground.models import StoredImage
 from studio.accounts import roles
 from tests.playground_kinds.engine_kinds import engine_with_kinds, studio_deployments
 
@@ -35,7 +37,10 @@ def seeded_prices(site):
 def developer_page(site, engine, make_user, sign_in, seeded_prices):
     studio_deployments(engine)
     make_user("dana", roles.DEVELOPER)
-    return sign_in("dana")
+    yield sign_in("dana")
+    # The site's process kept the pictures under var/: remove them with their rows.
+    for image in StoredImage.objects.all():
+        images.image_path(image).unlink(missing_ok=True)
 
 
 def test_the_embeddings_heat_map(developer_page, site):

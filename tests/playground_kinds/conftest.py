@@ -17,6 +17,12 @@ def engine():
         yield server
 
 
+@pytest.fixture(autouse=True)
+def private_media(settings, tmp_path):
+    """Stored images go under this test's own folder, not the developer's var/."""
+    settings.VAR_DIR = tmp_path
+
+
 @pytest.fixture
 def kinds(db, engine):
     """The engine as a Studio resource, and its deployments by name."""
