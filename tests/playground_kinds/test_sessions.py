@@ -29,3 +29,13 @@ def test_a_session_saved_by_the_page_reopens_with_its_state(kinds, developer, ki
     assert data["session"]["state"] == STATES[kind] and data["kind"] == kind
     assert data["can_send"] and not data["read_only"]
     assert f'value="My {kind}"'.encode() in page.content
+
+
+def test_the_playground_index_opens_each_deployment_in_its_kind(kinds, client_as, viewer_user):
+    page = client_as(viewer_user).get("/playground/")
+    assert page.status_code == 200
+    for name in ("instruct", "embeddings", "painter", "whisper"):
+        deployment = kinds[name]
+        assert f'href="/playground/{deployment.capability}/?deployment={deployment.pk}"'.encode() in page.content
+    for kind in ("completions", "embeddings", "images", "audio"):
+        assert f'href="/playground/{kind}/"'.encode() in page.content
