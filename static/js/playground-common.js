@@ -86,7 +86,21 @@
     if (error.request_id) facts.push("request id " + error.request_id);
     if (error.retry_after) facts.push("retry after " + Math.ceil(error.retry_after) + " s");
     if (facts.length) box.appendChild(el("div", {className: "muted"}, facts.join(" · ")));
+    var verdict = filterVerdict(error.content_filter_results);
+    if (verdict && !error.explained) box.appendChild(verdict);
     if (extra) box.appendChild(extra);
+  }
+
+  // The content filter's verdict ({hate: {filtered, severity}, ...}) as a list of what it flagged.
+  function filterVerdict(results) {
+    var list = el("ul", {className: "filter-verdict"});
+    Object.keys(results || {}).forEach(function (key) {
+      var verdict = results[key];
+      if (!verdict || typeof verdict !== "object" || !verdict.filtered) return;
+      var label = key.replace(/_/g, " ") + (verdict.severity ? " (" + verdict.severity + ")" : verdict.detected ? " (detected)" : "");
+      list.appendChild(el("li", {}, "Flagged: " + label));
+    });
+    return list.childNodes.length ? list : null;
   }
 
   function clearError(box) { box.hidden = true; box.textContent = ""; }
@@ -163,7 +177,7 @@
 
   window.Playground = {
     pageData: pageData, el: el, postJSON: postJSON, postForm: postForm, money: money, csrf: csrf,
-    pickDeployments: pickDeployments, selected: selected, showError: showError, clearError: clearError,
+    pickDeployments: pickDeployments, filterVerdict: filterVerdict, selected: selected, showError: showError, clearError: clearError,
     Session: Session, viewCode: viewCode, download: download
   };
 })();

@@ -106,3 +106,26 @@ def test_the_audio_round_trip(developer_page, site):
     segment.click()  # plays the audio from the segment's start
     page.wait_for_function("() => !document.getElementById('source-player').paused || "
                            "document.getElementById('source-player').currentTime >= 0")
+
+
+def test_completions_stream_and_show_token_probabilities(developer_page, site):
+    page = developer_page
+    page.goto(f"{site}/playground/completions/")
+    page.select_option("#deployment", label=page.locator("#deployment option", has_text="instruct").inner_text())
+    page.fill("#prompt", "# Python: count to 5 in a for loop\n")
+    page.click("#send")  # streamed
+    expect(page.locator("#figures")).to_contain_text("completion tokens")
+    assert page.locator(".completion-text").inner_text().strip()
+    page.fill("#logprobs", "3")
+    page.click("#send")  # one whole answer, with every token's probabilities
+    token = page.locator(".lp-tokens .lp").first
+    expect(token).to_be_visible()
+    token.hover()
+    expect(token.locator(".lp-alts")).to_be_visible()
+    expect(token.locator(".lp-alt")).to_have_count(3)
+
+    page.select_option("#deployment", label=page.locator("#deployment option", has_text="gpt-4o-mini").inner_text())
+    expect(page.locator("#deployment-note")).to_contain_text("chat model")
+    page.click("#send")
+    expect(page.locator("#error")).to_contain_text("does not work with the specified model")
+    expect(page.locator("#error a[href*='/playground/chat/?deployment=']")).to_be_visible()
