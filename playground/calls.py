@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared_rules.json_input import JSONInputError, loads_bounded
+from studio.core.ttl_cache import TTLCache
 from studio.resources.models import Deployment
 from studio.upstream.relay import RelayTarget, relay_target
 from studio.usage.models import UsageRecord
-from studio.usage.records import record_fields_for
+from studio.usage.records import Tariff, record_fields_for
 
 # The parameters each streamed operation accepts; anything else is refused with its name, not silently sent.
 CHAT_KEYS = {
@@ -42,9 +43,13 @@ MAX_STOP = 4
 class CallRefused(ValueError):
     """The request cannot be sent as it is; the message says why (shown to the user, with the input kept)."""
 
-    def __init__(self, message: str, *, param: str | None = None, status: int = 400) -> None:
+    def __init__(self, message: str, *, param: str | None = None, status: int = 400,
+                 code: str = "invalid_request") -> None:
         super().__init__(message)
-        self.message, self.param, self.status = message, param, status
+        self.message, self.param, self.status, self.code = message, param, status, code
+
+    def as_json(self) -> dict[str, Any]:
+        return {"error": {"code": self.code, "message": self.message, "param": self.param}}
 
 
 @dataclass
@@ -54,6 +59,7 @@ class PreparedCall:
     body: dict[str, Any]
     record: dict[str, Any]  # the usage record's shared fields
     session_id: int | None = None
+    tariff: Tariff | None = None
 
 
 def _number(body: dict, key: str) -> None:
@@ -128,10 +134,12 @@ def call_prepare(user, payload: dict[str, Any]) -> PreparedCall:
     operation = payload.get("operation") or "chat/completions"
     body = check_body(operation, payload.get("body"))
     try:
-        deployment = Deployment.objects.active().select_related("resource").get(pk=int(payload.get("deployment")))
-    except (TypeError, ValueError, Deployment.DoesNotExist) as error:
-        raise CallRefused("choose a deployment (the one picked no longer exists)", param="deployment",
-                          status=404) from error
+        pk = int(payload.get("deployment"))
+    except (TypeError, ValueError) as error:
+        raise CallRefused("choose a deployment", param="deployment") from error
+    deployment, target = DEPLOYMENTS.get((pk, operation), lambda: _deployment_and_target(pk, operation))
+    if deployment is None:
+        raise CallRefused("choose a deployment (the one picked no longer exists)", param="deployment", status=404)
     kind, capabilities = OPERATIONS[operation][1:]
     if deployment.capability not in capabilities:
         raise CallRefused(f"{deployment.name} is a {deployment.get_capability_display().lower()} deployment; "
@@ -139,8 +147,29 @@ def call_prepare(user, payload: dict[str, Any]) -> PreparedCall:
     session = payload.get("session")
     return PreparedCall(
         deployment=deployment,
-        target=relay_target(deployment.resource, deployment.name, operation),
+        target=target,
         body=body,
         record=record_fields_for(deployment, user, kind),
         session_id=session if isinstance(session, int) else None,
     )
+
+
+# Every streamed call reads its deployment, its resource and the resource's key: kept for a few seconds per
+# process (the relay's first token should not wait on the database), and dropped when this process saves either.
+DEPLOYMENTS: TTLCache[tuple[Deployment | None, RelayTarget | None]] = TTLCache(seconds=5.0)
+
+
+def recently_prepared(payload: dict[str, Any]) -> bool:
+    """True when the deployment the payload names is in memory (call_prepare will not touch the database)."""
+    try:
+        key = (int(payload.get("deployment")), payload.get("operation") or "chat/completions")
+    except (TypeError, ValueError):
+        return False
+    return DEPLOYMENTS.peek(key) is not None
+
+
+def _deployment_and_target(pk: int, operation: str) -> tuple[Deployment | None, RelayTarget | None]:
+    deployment = Deployment.objects.active().select_related("resource").filter(pk=pk).first()
+    if deployment is None:
+        return None, None
+    return deployment, relay_target(deployment.resource, deployment.name, operation)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -21,13 +22,14 @@ from asgiref.sync import sync_to_async
 from django.http import JsonResponse, StreamingHttpResponse
 from django.views.decorators.http import require_POST
 
-from playground.calls import CallRefused, PreparedCall, call_prepare, parse_request
-from studio.accounts.access import developer_required
+from playground.calls import CallRefused, PreparedCall, call_prepare, parse_request, recently_prepared
+from studio.accounts.access import checked_in_view, user_may
 from studio.upstream.errors import ContentFiltered, RateLimited, UpstreamError
 from studio.upstream.relay import open_stream
 from studio.usage.models import UsageRecord
-from studio.usage.records import Tariff, tariff_for, usage_record_later
+from studio.usage.records import Tariff, price_book_is_cached, tariff_for, usage_record_later
 
+log = logging.getLogger(__name__)
 RETRIES = 3  # 429s waited out before giving up
 MAX_RETRY_WAIT = 60.0  # seconds; a longer retry-after is shown, not waited
 
@@ -58,7 +60,7 @@ def _ms(seconds: float | None) -> int | None:
     return None if seconds is None else max(0, round(seconds * 1000))
 
 
-async def relay_events(call: PreparedCall, tariff_task: asyncio.Future) -> AsyncIterator[bytes]:
+async def relay_events(call: PreparedCall) -> AsyncIterator[bytes]:
     """Open the upstream stream (waiting out 429s), pass its bytes through, then say how it went."""
     record = dict(call.record)
     started = time.perf_counter()
@@ -91,11 +93,10 @@ async def relay_events(call: PreparedCall, tariff_task: asyncio.Future) -> Async
         if not finished:
             # The browser went away (Stop): close the upstream connection so that the upstream stops generating.
             await stream.aclose()
-            _record_stream(record, stream, _tariff_if_ready(tariff_task), UsageRecord.Status.CANCELLED)
+            _record_stream(record, stream, call.tariff, UsageRecord.Status.CANCELLED)
     status = (UsageRecord.Status.PARTIAL if summary.broke else
               UsageRecord.Status.FILTERED if summary.content_filtered else UsageRecord.Status.OK)
-    tariff = await _tariff(tariff_task)
-    fields = _record_stream(record, stream, tariff, status, write=False)
+    fields = _record_stream(record, stream, call.tariff, status, write=False)
     ended = time.perf_counter()
     usage = summary.usage or {}
     generating = (ended - summary.first_token_at) if summary.first_token_at else None
@@ -108,19 +109,6 @@ async def relay_events(call: PreparedCall, tariff_task: asyncio.Future) -> Async
         "request_id": stream.request_id, "broke": summary.broke.message if summary.broke else None,
     })
     usage_record_later(fields)
-
-
-async def _tariff(task: asyncio.Future) -> Tariff | None:
-    try:
-        return await task
-    except Exception:  # no price is not a failed call: the record keeps an empty cost
-        return None
-
-
-def _tariff_if_ready(task: asyncio.Future) -> Tariff | None:
-    if not task.done() or task.cancelled() or task.exception() is not None:
-        return None
-    return task.result()
 
 
 def _record_error(record: dict[str, Any], error: UpstreamError, started: float) -> None:
@@ -150,22 +138,43 @@ def _record_stream(record: dict[str, Any], stream, tariff: Tariff | None, status
     return fields
 
 
-@developer_required
+@checked_in_view("developer")
 @require_POST
 async def stream(request):
-    """POST {"deployment": pk, "operation": "chat/completions" | "completions", "body": {...}, "session": pk}."""
+    """POST {"deployment": pk, "operation": "chat/completions" | "completions", "body": {...}, "session": pk}.
+
+    Under uvicorn, `studio.asgi` answers this path through `relay_endpoint` without Django's middleware; this view
+    is the same call for Django's own handler (the test client, other servers)."""
     try:
-        call = await sync_to_async(_prepare)(request)
+        call = await sync_to_async(call_for_request)(request)
     except CallRefused as refused:
-        return JsonResponse({"error": {"code": "invalid_request", "message": refused.message,
-                                       "param": refused.param}}, status=refused.status)
-    # The price is looked up beside the upstream call, not before it: the first token does not wait for it.
-    tariff_task = asyncio.ensure_future(sync_to_async(tariff_for, thread_sensitive=False)(call.deployment))
-    response = StreamingHttpResponse(relay_events(call, tariff_task), content_type="text/event-stream")
-    response["Cache-Control"] = "no-cache"
-    response["X-Accel-Buffering"] = "no"  # nginx: do not buffer the stream
+        return JsonResponse(refused.as_json(), status=refused.status)
+    response = StreamingHttpResponse(relay_events(call), content_type="text/event-stream")
+    for name, value in STREAM_HEADERS:
+        response[name] = value
     return response
 
 
-def _prepare(request) -> PreparedCall:
-    return call_prepare(request.user, parse_request(request.body))
+STREAM_HEADERS = (("Cache-Control", "no-cache"), ("X-Accel-Buffering", "no"))  # nginx: do not buffer the stream
+
+
+def call_for_request(request) -> PreparedCall:
+    """The role check, the call's database work and its price, in one thread hop."""
+    if not user_may(request.user, "developer"):
+        raise CallRefused("Sending to a model needs the Developer role or higher.", status=403, code="forbidden")
+    call = call_prepare(request.user, parse_request(request.body))
+    try:
+        call.tariff = tariff_for(call.deployment)
+    except Exception:  # no price is not a failed call: the record keeps an empty cost
+        log.warning("no price could be found for %s", call.deployment, exc_info=True)
+    return call
+
+
+def call_if_cached(request) -> PreparedCall | None:
+    """The same call when its deployment and price are in memory (no database, so no thread hop), else None."""
+    payload = parse_request(request.body)
+    if not recently_prepared(payload) or not price_book_is_cached():
+        return None
+    call = call_prepare(request.user, payload)
+    call.tariff = tariff_for(call.deployment)
+    return call

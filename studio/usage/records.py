@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.db import close_old_connections
+from django.utils import timezone
 
 from shared_rules import pricing
 from shared_rules.errors import EstimatorError
-from studio.estimator.selectors import price_book, priced_deployment_type
+from studio.estimator.selectors import PriceBook, price_book, priced_deployment_type
 from studio.usage.models import UsageRecord
 
 log = logging.getLogger(__name__)
@@ -59,11 +61,40 @@ def priced_model_name(deployment) -> str:
     return deployment.model_name + (f"-{deployment.model_version}" if deployment.model_version else "")
 
 
+# Reading the whole price table costs 10-20 ms of CPU, which a stream's first token would feel through the GIL;
+# the table changes rarely, so each process keeps it for a minute (and drops it at once when this process saves
+# a price: see apps.py).
+BOOK_SECONDS = 60.0
+_book: tuple[float, PriceBook] | None = None
+_book_lock = threading.Lock()
+
+
+def cached_price_book() -> PriceBook:
+    global _book
+    with _book_lock:
+        now = time.monotonic()
+        if _book is None or now - _book[0] > BOOK_SECONDS or _book[1].on_date != timezone.localdate():
+            _book = (now, price_book())
+        return _book[1]
+
+
+def price_book_is_cached() -> bool:
+    with _book_lock:
+        return (_book is not None and time.monotonic() - _book[0] <= BOOK_SECONDS
+                and _book[1].on_date == timezone.localdate())
+
+
+def price_book_forget(**_) -> None:
+    global _book
+    with _book_lock:
+        _book = None
+
+
 def tariff_for(deployment, kind: str = "tokens", **match) -> Tariff:
-    """The price row for the deployment's model and SKU today (database work: call it before streaming)."""
+    """The price row for the deployment's model and SKU today."""
     model = priced_model_name(deployment)
     deployment_type = priced_deployment_type(deployment.sku_name) or "GlobalStandard"
-    quote = price_book().quote(model, deployment_type, kind, **match)
+    quote = cached_price_book().quote(model, deployment_type, kind, **match)
     return Tariff(model, deployment_type, quote.row)
 
 
