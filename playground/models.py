@@ -71,3 +71,36 @@ class Preset(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class StoredImage(models.Model):
+    """A generated picture Studio keeps, since upstream image links expire. The file lives under the owner's private
+    folder in var/ (never public static) and is served by a view that checks the owner or the session's share."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="playground_images")
+    session = models.ForeignKey(PlaygroundSession, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="images")
+    deployment_name = models.CharField(max_length=100, blank=True)
+    model = models.CharField(max_length=100, blank=True)
+    prompt = models.TextField()
+    revised_prompt = models.TextField(blank=True)
+    options = models.JSONField(default=dict, blank=True, help_text="size, quality, style and the model's own options")
+    path = models.CharField(max_length=300, help_text="relative to the private media folder")
+    content_type = models.CharField(max_length=40, default="image/png")
+    byte_size = models.PositiveIntegerField(default=0)
+    cost = models.DecimalField(max_digits=14, decimal_places=8, null=True, blank=True)
+    currency = models.CharField(max_length=3, default="USD")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"image {self.pk} by {self.owner_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("playground:image_file", args=[self.pk])
+
+    @property
+    def extension(self) -> str:
+        return {"image/jpeg": "jpg", "image/webp": "webp"}.get(self.content_type, "png")
