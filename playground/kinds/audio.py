@@ -14,12 +14,13 @@ from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
 
-from playground.kinds.common import KindRefused, price_of, record_call, record_failure
+from playground.kinds.common import KindRefused, record_call, record_failure
 from shared_rules import pricing
 from shared_rules.models import base_name
 from studio.upstream import media
 from studio.upstream.errors import UpstreamError
 from studio.usage.models import UsageRecord
+from studio.usage.records import tariff_for
 
 UPLOAD_LIMIT = 25 * 1024 * 1024  # bytes, Whisper's per-file limit
 EXTENSIONS = ("flac", "m4a", "mp3", "mp4", "mpeg", "mpga", "oga", "ogg", "wav", "webm")
@@ -80,7 +81,7 @@ def _float(raw: Any, name: str, low: float, high: float) -> float | None:
 
 
 def transcription_cost(deployment, seconds: float | None) -> tuple[Decimal | None, str]:
-    tariff = price_of(deployment, "audio_seconds")
+    tariff = tariff_for(deployment, "audio_seconds")
     currency = tariff.row.currency if tariff.row else "USD"
     if seconds is None:
         return None, currency
@@ -138,7 +139,7 @@ def speech_request(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def speech_cost(deployment, characters: int) -> tuple[Decimal | None, str]:
-    tariff = price_of(deployment, "characters")
+    tariff = tariff_for(deployment, "characters")
     return (tariff.of(lambda row: pricing.speech_cost(characters, row)),
             tariff.row.currency if tariff.row else "USD")
 
@@ -165,11 +166,11 @@ def speak(user, deployment, data: dict[str, Any]) -> tuple[media.Speech, dict[st
 def price_hints(deployment) -> dict[str, Any]:
     """What the page needs to show the cost before sending: per character (speech) or per second (Whisper)."""
     if is_speech_model(deployment.model_name):
-        tariff = price_of(deployment, "characters")
+        tariff = tariff_for(deployment, "characters")
         per_million = tariff.row.input_per_1m if tariff.row else None
         return {"speech": True, "per_million_characters": None if per_million is None else str(per_million),
                 "currency": tariff.row.currency if tariff.row else "USD"}
-    tariff = price_of(deployment, "audio_seconds")
+    tariff = tariff_for(deployment, "audio_seconds")
     per_second = tariff.row.unit_price if tariff.row else None
     return {"speech": False, "per_second": None if per_second is None else str(per_second),
             "currency": tariff.row.currency if tariff.row else "USD"}

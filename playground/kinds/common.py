@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 from django.http import Http404, JsonResponse
@@ -13,7 +12,7 @@ from playground.stream import status_of_error
 from shared_rules.json_input import JSONInputError, loads_bounded
 from studio.resources.models import Deployment
 from studio.upstream.errors import ContentFiltered, RateLimited, UpstreamError
-from studio.usage.records import Tariff, record_fields_for, tariff_for, usage_record
+from studio.usage.records import record_fields_for, usage_record
 
 
 class KindRefused(ValueError):
@@ -118,14 +117,3 @@ def record_call(deployment: Deployment, user, kind: str, **fields: Any) -> None:
 def record_failure(deployment: Deployment, user, kind: str, error: UpstreamError, latency_ms: int | None) -> None:
     record_call(deployment, user, kind, status=status_of_error(error), http_status=error.status,
                 error_code=error.code or "", upstream_request_id=error.request_id or "", latency_ms=latency_ms)
-
-
-def price_of(deployment: Deployment, kind: str = "tokens", **match: Any) -> Tariff:
-    """tariff_for, and when the versioned name has no price (versions such as "1", "3.0" or "001" are not read as
-    versions by the price rules), the model's own name: text-embedding-3-small-1 is priced as text-embedding-3-small."""
-    tariff = tariff_for(deployment, kind, **match)
-    if tariff.row is None and deployment.model_version:
-        unversioned = SimpleNamespace(model_name=deployment.model_name, model_version="",
-                                      sku_name=deployment.sku_name)
-        tariff = tariff_for(unversioned, kind, **match)
-    return tariff

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from playground.calls import CallRefused, check_body
-from playground.kinds.common import KindRefused, price_of, record_call, record_failure
+from playground.kinds.common import KindRefused, record_call, record_failure
 from studio.upstream import media
 from studio.upstream.errors import UpstreamError
 from studio.usage.models import UsageRecord
+from studio.usage.records import tariff_for
 
 MAX_TOKENS_SHOWN = 5000
 # Probability bands, highest first: the colour says at a glance where the model was unsure.
@@ -117,7 +118,7 @@ def completions_run(user, deployment, body: Any) -> dict[str, Any]:
         body = check_body("completions", body)
     except CallRefused as refused:
         raise KindRefused(refused.message, param=refused.param) from refused
-    tariff = price_of(deployment)
+    tariff = tariff_for(deployment)
     try:
         answer = media.completions_create(deployment.resource, deployment.name, body)
     except UpstreamError as error:

@@ -7,13 +7,14 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from playground.kinds.common import KindRefused, price_of, record_call, record_failure
+from playground.kinds.common import KindRefused, record_call, record_failure
 from shared_rules.errors import EstimatorError
 from shared_rules.models import base_name
 from shared_rules.tokens import count_text_tokens
 from studio.upstream import media
 from studio.upstream.errors import UpstreamError
 from studio.usage.models import UsageRecord
+from studio.usage.records import tariff_for
 
 MAX_INPUTS = 64  # Azure takes 2048; a similarity matrix past 64 rows is no longer readable
 MAX_INPUT_TOKENS = 8191
@@ -109,7 +110,7 @@ def embeddings_run(user, deployment, *, inputs: Any, dimensions: Any = None, que
             which = "the query" if index == len(texts) else f"input {index + 1}"
             raise KindRefused(f"{which} has {tokens} tokens; an embedding input takes at most {MAX_INPUT_TOKENS}",
                               param="inputs")
-    tariff = price_of(deployment)
+    tariff = tariff_for(deployment)
     started = time.perf_counter()
     try:
         answer = media.embeddings_create(deployment.resource, deployment.name, texts + ([query] if query else []),

@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
-from playground.kinds.common import KindRefused, price_of, record_call, record_failure
+from playground.kinds.common import KindRefused, record_call, record_failure
 from playground.models import PlaygroundSession, StoredImage
 from shared_rules import image_generation, pricing
 from shared_rules.errors import EstimatorError
@@ -24,6 +24,7 @@ from shared_rules.models import base_name
 from studio.upstream import media
 from studio.upstream.errors import ContentFiltered, UpstreamError
 from studio.usage.models import UsageRecord
+from studio.usage.records import tariff_for
 
 PROMPT_LIMIT = {"dall-e-3": 4000, "gpt-image": 32000}
 STYLES = ("vivid", "natural")
@@ -101,14 +102,14 @@ def image_cost(deployment, size: str, quality: str, images: int = 1) -> tuple[De
     """The price-table cost of `images` pictures: per image (dall-e-3) or by output tokens (GPT Image)."""
     model = deployment.model_name
     if is_gpt_image(model):
-        tariff = price_of(deployment, "image_tokens")
+        tariff = tariff_for(deployment, "image_tokens")
         try:
             tokens = image_generation.output_tokens(model, size, quality) * images
         except EstimatorError:
             return None, "USD"
         return tariff.of(lambda row: pricing.token_cost(0, tokens, row)), \
             tariff.row.currency if tariff.row else "USD"
-    tariff = price_of(deployment, "image", size=size, quality=quality)
+    tariff = tariff_for(deployment, "image", size=size, quality=quality)
     return tariff.of(lambda row: pricing.image_generation_cost(images, row)), \
         tariff.row.currency if tariff.row else "USD"
 
