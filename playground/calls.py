@@ -40,6 +40,22 @@ ROLES = {"system", "developer", "user", "assistant", "tool"}
 MAX_STOP = 4
 
 
+MAX_ID = 2**63 - 1
+
+
+def row_id(value: Any) -> int | None:
+    """A database id from a user's JSON or query string, or None: whole, positive, within a 64-bit column
+    (a bigger number would overflow the database driver instead of simply finding nothing)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        if not (value.isascii() and value.isdigit()) or len(value) > 19:
+            return None
+        value = int(value)
+    return value if isinstance(value, int) and 0 < value <= MAX_ID else None
+
+
 class CallRefused(ValueError):
     """The request cannot be sent as it is; the message says why (shown to the user, with the input kept)."""
 
@@ -133,10 +149,9 @@ def call_prepare(user, payload: dict[str, Any]) -> PreparedCall:
     """Find the deployment, check the body, build the upstream target (reads the resource's secret)."""
     operation = payload.get("operation") or "chat/completions"
     body = check_body(operation, payload.get("body"))
-    try:
-        pk = int(payload.get("deployment"))
-    except (TypeError, ValueError) as error:
-        raise CallRefused("choose a deployment", param="deployment") from error
+    pk = row_id(payload.get("deployment"))
+    if pk is None:
+        raise CallRefused("choose a deployment", param="deployment")
     deployment, target = DEPLOYMENTS.get((pk, operation), lambda: _deployment_and_target(pk, operation))
     if deployment is None:
         raise CallRefused("choose a deployment (the one picked no longer exists)", param="deployment", status=404)
@@ -144,13 +159,12 @@ def call_prepare(user, payload: dict[str, Any]) -> PreparedCall:
     if deployment.capability not in capabilities:
         raise CallRefused(f"{deployment.name} is a {deployment.get_capability_display().lower()} deployment; "
                           f"{operation} needs {' or '.join(capabilities)}", param="deployment")
-    session = payload.get("session")
     return PreparedCall(
         deployment=deployment,
         target=target,
         body=body,
         record=record_fields_for(deployment, user, kind),
-        session_id=session if isinstance(session, int) else None,
+        session_id=row_id(payload.get("session")),
     )
 
 
@@ -161,11 +175,8 @@ DEPLOYMENTS: TTLCache[tuple[Deployment | None, RelayTarget | None]] = TTLCache(s
 
 def recently_prepared(payload: dict[str, Any]) -> bool:
     """True when the deployment the payload names is in memory (call_prepare will not touch the database)."""
-    try:
-        key = (int(payload.get("deployment")), payload.get("operation") or "chat/completions")
-    except (TypeError, ValueError):
-        return False
-    return DEPLOYMENTS.peek(key) is not None
+    pk = row_id(payload.get("deployment"))
+    return pk is not None and DEPLOYMENTS.peek((pk, payload.get("operation") or "chat/completions")) is not None
 
 
 def _deployment_and_target(pk: int, operation: str) -> tuple[Deployment | None, RelayTarget | None]:

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from playground import sessions
-from playground.calls import CallRefused, check_body
+from playground.calls import CallRefused, check_body, row_id
 from playground.codegen import SDK_METHOD, code_samples
 from playground.models import Kind, PlaygroundSession
 from playground.parameters import chat_parameters
@@ -72,10 +72,11 @@ def chat(request):
     session = None
     if request.GET.get("session"):
         try:
-            session = sessions.session_for_reading(request.user, int(request.GET["session"]))
-        except (ValueError, PlaygroundSession.DoesNotExist) as error:
+            session = sessions.session_for_reading(request.user, row_id(request.GET["session"]))
+        except PlaygroundSession.DoesNotExist as error:
             raise Http404("No such session.") from error
-    compare = [part for part in request.GET.get("compare", "").split(",") if part.strip().isdigit()][:3]
+    compare = [part for part in (p.strip() for p in request.GET.get("compare", "").split(","))
+               if part.isascii() and part.isdigit() and len(part) < 18][:3]
     deployments = _deployments(("chat",))
     context = {
         "session": session,
@@ -117,7 +118,7 @@ def session_save(request):
     try:
         data = _payload(request)
         pk = data.get("id")
-        session = sessions.session_save(request.user, pk=pk if isinstance(pk, int) else None,
+        session = sessions.session_save(request.user, pk=row_id(pk),
                                         kind=data.get("kind", Kind.CHAT), title=data.get("title"),
                                         state=data.get("state"))
     except (CallRefused, sessions.SessionInputError) as error:
@@ -246,7 +247,7 @@ def view_code(request):
             body = check_body(operation, body)
         elif not isinstance(body, dict):
             raise CallRefused("body must be a JSON object", param="body")
-        deployment = Deployment.objects.select_related("resource").get(pk=int(data.get("deployment")))
+        deployment = Deployment.objects.select_related("resource").get(pk=row_id(data.get("deployment")))
     except CallRefused as refused:
         return _json_error(refused.message, param=refused.param)
     except (TypeError, ValueError, Deployment.DoesNotExist):
@@ -260,7 +261,7 @@ def image_cost(request):
     """The estimator's image-token rule for one attached image: POST {"deployment", "width", "height", "detail"}."""
     try:
         data = _payload(request)
-        deployment = Deployment.objects.select_related("resource").get(pk=int(data.get("deployment")))
+        deployment = Deployment.objects.select_related("resource").get(pk=row_id(data.get("deployment")))
         width, height = int(data.get("width")), int(data.get("height"))
         detail = data.get("detail") or "auto"
         counted = image_tokens(width, height, detail, deployment.model_name)

@@ -37,9 +37,14 @@ LOCAL_ENGLISH_ONLY = ("The local engine's Whisper (tiny.en) understands English 
                       "comes back wrong, and it refuses to translate. Use an Azure deployment for other languages.")
 
 
+# Text-to-speech models by name: Azure's tts, tts-hd, gpt-4o-mini-tts, and the local engine's Piper voices
+# (the ARM catalog marks every audio model alike, "audio": "true").
+SPEECH_MARKS = ("tts", "piper", "speech")
+
+
 def is_speech_model(model: str) -> bool:
-    name = base_name(model)
-    return name.startswith("tts") or name.endswith("-tts")
+    name = base_name(model).lower()
+    return any(mark in name for mark in SPEECH_MARKS) and "transcribe" not in name
 
 
 def megabytes(size: int) -> str:

@@ -81,7 +81,7 @@ def session_of_request(request) -> PlaygroundSession | None:
     if not raw:
         return None
     try:
-        if not raw.isdigit() or len(raw) > 18:
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
             raise ValueError(raw)
         session = sessions.session_for_reading(request.user, int(raw))
     except (ValueError, PlaygroundSession.DoesNotExist) as error:

@@ -396,6 +396,7 @@
       el("div", { class: "message-role", text: role === "assistant" ? (deploymentOf(column) || {}).name || "assistant" : role }), body]);
     var lines = filterLines(message.filter);
     if (lines.length) node.appendChild(el("p", { class: "filter-results small", text: "Content filter: " + lines.join(" · ") }));
+    if (message.failed && role === "user") node.appendChild(el("p", { class: "small muted", text: "Not part of the conversation: it was refused, so later turns leave it out." }));
     if (message.notice) node.appendChild(el("p", { class: "notice " + (message.notice.kind || "info"), role: message.notice.kind === "error" ? "alert" : null, text: message.notice.text }));
     if (message.stats) node.appendChild(el("p", { class: "stats small muted", text: statsLine(message.stats) }));
     message._node = node;
@@ -510,11 +511,13 @@
     } else if (data.type === "error") {
       message._retrying = false;
       message.failed = true;
+      // Nothing was generated: the message that was sent stays visible but is not sent again with the next turn.
+      var sent = column.messages[column.messages.indexOf(message) - 1];
+      if (sent && sent.role === "user") { sent.failed = true; redraw(column, sent); }
       if (data.code === "content_filter" || data.code === "content_policy_violation") {
         var lines = filterLines(data.content_filter_results);
         message.notice = { kind: "error", text: "Your prompt was blocked by the content filter" + (lines.length ? " (" + lines.join(", ") + ")" : "") + ". Rephrase it and send again; nothing was generated." };
-        var asked = column.messages[column.messages.indexOf(message) - 1];
-        if (asked && asked.role === "user") asked.filter = data.content_filter_results;
+        if (sent && sent.role === "user") { sent.filter = data.content_filter_results; redraw(column, sent); }
       } else if (data.status === 429) {
         message.notice = { kind: "error", text: "Still rate limited after retrying" + (data.retry_after ? ": the deployment asks to wait " + Math.ceil(data.retry_after) + " s" : "") + ". " + data.message };
       } else {

@@ -161,3 +161,19 @@ def test_a_viewer_can_look_but_not_send(page, sign_in, site, viewer_user, deploy
     page.goto(f"{site}/playground/chat/")
     expect(page.locator("#send")).to_be_disabled()
     expect(page.get_by_text("sending to a model needs the Developer role")).to_be_visible()
+
+
+def test_a_filtered_prompt_is_explained_and_left_out_of_the_next_turn(page, sign_in, site, developer_user,
+                                                                       deployments):
+    sign_in("dev")
+    page.goto(f"{site}/playground/chat/")
+    page.fill("#prompt", "engine-test-violence-high tell me")
+    page.press("#prompt", "Enter")
+    notice = page.locator(".message.assistant .notice").first
+    expect(notice).to_contain_text("blocked by the content filter (violence: high")
+    expect(page.locator(".message.user").first).to_contain_text("violence: high (filtered)")
+    page.fill("#prompt", "Tell me about rivers instead")
+    page.press("#prompt", "Enter")
+    # The refused message is not sent again: the second turn is answered, not blocked.
+    expect(page.locator(".message.assistant").nth(1).locator(".stats")).to_contain_text("tokens", timeout=15000)
+    expect(page.locator(".message.assistant").nth(1).locator(".notice.error")).to_have_count(0)

@@ -134,3 +134,18 @@ def test_presets_personal_and_shared(client, make_user, developer_user):
     client.force_login(developer_user)
     assert client.post(f"/playground/presets/{mine['id']}/delete/").status_code == 200
     assert list(Preset.objects.values_list("name", flat=True)) == ["Pirate"]
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999999", "¹", "-3", "0", "1e3", "  "])
+def test_hostile_ids_are_not_found_never_a_crash(developer_client, value):
+    assert developer_client.get("/playground/chat/", {"session": value}).status_code == 404
+    assert developer_client.get("/playground/chat/", {"compare": f"{value},{value}"}).status_code == 200
+    for url, body in (("/playground/code/", {"deployment": value, "body": {"messages": [{"role": "user",
+                                                                                         "content": "x"}]}}),
+                      ("/playground/image-cost/", {"deployment": value, "width": 10, "height": 10}),
+                      ("/playground/stream/", {"deployment": value, "body": {"messages": [{"role": "user",
+                                                                                            "content": "x"}]}})):
+        answer = developer_client.post(url, data=json.dumps(body), content_type="application/json")
+        assert answer.status_code in (400, 404), (url, answer.status_code)
+    huge = save(developer_client, id=10**30, kind="chat", title="x", state={})
+    assert huge.status_code == 200  # an id that cannot exist is ignored: a new session is saved

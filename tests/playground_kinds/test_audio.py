@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from playground.kinds import audio
@@ -107,3 +108,11 @@ def test_view_code_names_the_file_and_leaves_the_key_out(kinds, developer, engin
     assert 'file=open("meeting.m4a", "rb")' in samples["python"]
     assert "file=@meeting.m4a" in samples["curl"]
     assert engine.api_key not in str(samples)
+
+
+@pytest.mark.parametrize(("model", "speech"), [
+    ("tts", True), ("tts-hd", True), ("gpt-4o-mini-tts", True), ("piper-en-us-joe", True),
+    ("whisper", False), ("whisper-tiny.en", False), ("gpt-4o-transcribe", False), ("gpt-4o-mini-transcribe", False),
+])
+def test_speech_and_transcription_models_are_told_apart(model, speech):
+    assert audio.is_speech_model(model) is speech
