@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import wraps
 from typing import Any
 
 from django.http import Http404, JsonResponse
+from django.http.response import HttpResponseBase
 
 from playground import sessions
 from playground.models import PlaygroundSession
@@ -38,6 +40,21 @@ def upstream_answer(error: UpstreamError, **extra: Any) -> JsonResponse:
         body["content_filter_results"] = error.results
     status = error.status if error.status in (400, 404, 413, 429) else 502
     return JsonResponse({"error": body}, status=status)
+
+
+def answers_json(view):
+    """The kinds' call views: a dict becomes JSON, a refusal or an upstream error its JSON error (never a 500)."""
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            result = view(request, *args, **kwargs)
+        except KindRefused as refused:
+            return refused_answer(refused)
+        except UpstreamError as error:
+            return upstream_answer(error)
+        return result if isinstance(result, HttpResponseBase) else JsonResponse(result)
+
+    return wrapped
 
 
 def payload_of(request) -> dict[str, Any]:

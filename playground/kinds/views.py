@@ -6,7 +6,7 @@ role. The views are thin: the services in this package check, call upstream and 
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -14,20 +14,20 @@ from playground.codegen import code_samples
 from playground.kinds import audio, completions, embeddings, images
 from playground.kinds.common import (
     KindRefused,
+    answers_json,
     deployment_for,
     deployment_option,
     deployments_for,
     own_session,
     page_data,
     payload_of,
-    refused_answer,
     session_of_request,
     upstream_answer,
 )
 from playground.models import Kind, StoredImage
 from playground.parameters import model_info
 from studio.accounts.access import developer_required, viewer_required
-from studio.upstream.errors import ContentFiltered, UpstreamError
+from studio.upstream.errors import ContentFiltered
 
 COMPLETION_CAPABILITIES = ("completions", "chat")  # a chat model is sent, and Azure's own refusal is shown
 
@@ -55,27 +55,20 @@ def completions_page(request):
 
 @developer_required
 @require_POST
+@answers_json
 def completions_run(request):
     """POST {"deployment", "body"}: a completion in one answer (best_of, or logprobs for every token at once)."""
-    try:
-        data = payload_of(request)
-        deployment = deployment_for(data.get("deployment"), COMPLETION_CAPABILITIES, "completions")
-        result = completions.completions_run(request.user, deployment, data.get("body"))
-    except KindRefused as refused:
-        return refused_answer(refused)
-    except UpstreamError as error:
-        return upstream_answer(error)
-    return JsonResponse(result)
+    data = payload_of(request)
+    deployment = deployment_for(data.get("deployment"), COMPLETION_CAPABILITIES, "completions")
+    return completions.completions_run(request.user, deployment, data.get("body"))
 
 
 @viewer_required
 @require_POST
+@answers_json
 def completion_tokens(request):
     """POST {"choices": [{"index", "logprobs"}]} -> the per-token view (HTML); nothing is sent upstream."""
-    try:
-        shown = completions.choices_view(payload_of(request).get("choices"))
-    except KindRefused as refused:
-        return refused_answer(refused)
+    shown = completions.choices_view(payload_of(request).get("choices"))
     return render(request, "playground/_completion_tokens.html", {"choices": shown})
 
 
@@ -92,17 +85,12 @@ def embeddings_page(request):
 
 @developer_required
 @require_POST
+@answers_json
 def embeddings_run(request):
-    try:
-        data = payload_of(request)
-        deployment = deployment_for(data.get("deployment"), ("embeddings",), "embeddings")
-        result = embeddings.embeddings_run(request.user, deployment, inputs=data.get("inputs"),
-                                           dimensions=data.get("dimensions"), query=data.get("query") or "")
-    except KindRefused as refused:
-        return refused_answer(refused)
-    except UpstreamError as error:
-        return upstream_answer(error)
-    return JsonResponse(result)
+    data = payload_of(request)
+    deployment = deployment_for(data.get("deployment"), ("embeddings",), "embeddings")
+    return embeddings.embeddings_run(request.user, deployment, inputs=data.get("inputs"),
+                                     dimensions=data.get("dimensions"), query=data.get("query") or "")
 
 
 # --- Images --------------------------------------------------------------------------------------------------
@@ -116,19 +104,16 @@ def images_page(request):
 
 @developer_required
 @require_POST
+@answers_json
 def images_generate(request):
+    data = payload_of(request)
+    deployment = deployment_for(data.get("deployment"), ("images",), "image generation")
     try:
-        data = payload_of(request)
-        deployment = deployment_for(data.get("deployment"), ("images",), "image generation")
         stored, details = images.images_generate(request.user, deployment, data,
                                                  own_session(request.user, data.get("session")))
-    except KindRefused as refused:
-        return refused_answer(refused)
     except ContentFiltered as error:
         return upstream_answer(error, explained=images.refusal_explained(error))
-    except UpstreamError as error:
-        return upstream_answer(error)
-    return JsonResponse({"images": [images.image_json(image) for image in stored], **details})
+    return {"images": [images.image_json(image) for image in stored], **details}
 
 
 @viewer_required
@@ -162,43 +147,34 @@ def audio_page(request):
 
 @developer_required
 @require_POST
+@answers_json
 def audio_transcribe(request):
     """multipart: file, deployment, task (transcribe|translate), response_format, language, prompt, temperature,
     granularities, duration (seconds, as the browser measured it)."""
     upload = request.FILES.get("file")
-    try:
-        if upload is None:
-            raise KindRefused("choose an audio file or record one", param="file")
-        audio.upload_checked(upload.name, upload.size)  # before reading it, and before anything goes upstream
-        deployment = deployment_for(request.POST.get("deployment"), ("audio",), "transcription")
-        if audio.is_speech_model(deployment.model_name):
-            raise KindRefused(f"{deployment.name} is a text-to-speech deployment; pick a Whisper one",
-                              param="deployment")
-        fields = {key: request.POST.get(key) for key in
-                  ("task", "response_format", "language", "prompt", "temperature", "duration")}
-        fields["granularities"] = request.POST.getlist("granularities")
-        result = audio.transcribe(request.user, deployment, data=upload.read(), filename=upload.name, fields=fields)
-    except KindRefused as refused:
-        return refused_answer(refused)
-    except UpstreamError as error:
-        return upstream_answer(error)
-    return JsonResponse(result)
+    if upload is None:
+        raise KindRefused("choose an audio file or record one", param="file")
+    audio.upload_checked(upload.name, upload.size)  # before reading it, and before anything goes upstream
+    deployment = deployment_for(request.POST.get("deployment"), ("audio",), "transcription")
+    if audio.is_speech_model(deployment.model_name):
+        raise KindRefused(f"{deployment.name} is a text-to-speech deployment; pick a Whisper one",
+                          param="deployment")
+    fields = {key: request.POST.get(key) for key in
+              ("task", "response_format", "language", "prompt", "temperature", "duration")}
+    fields["granularities"] = request.POST.getlist("granularities")
+    return audio.transcribe(request.user, deployment, data=upload.read(), filename=upload.name, fields=fields)
 
 
 @developer_required
 @require_POST
+@answers_json
 def audio_speech(request):
     """JSON {deployment, input, voice, response_format, speed} -> the audio, its figures in X-Studio-* headers."""
-    try:
-        data = payload_of(request)
-        deployment = deployment_for(data.get("deployment"), ("audio",), "speech")
-        if not audio.is_speech_model(deployment.model_name):
-            raise KindRefused(f"{deployment.name} transcribes; pick a text-to-speech deployment", param="deployment")
-        answer, figures = audio.speak(request.user, deployment, data)
-    except KindRefused as refused:
-        return refused_answer(refused)
-    except UpstreamError as error:
-        return upstream_answer(error)
+    data = payload_of(request)
+    deployment = deployment_for(data.get("deployment"), ("audio",), "speech")
+    if not audio.is_speech_model(deployment.model_name):
+        raise KindRefused(f"{deployment.name} transcribes; pick a text-to-speech deployment", param="deployment")
+    answer, figures = audio.speak(request.user, deployment, data)
     response = HttpResponse(answer.data, content_type=audio.SPEECH_TYPES.get(figures["format"],
                                                                              answer.content_type))
     response["Content-Disposition"] = f'inline; filename="speech.{figures["format"]}"'
@@ -212,20 +188,18 @@ def audio_speech(request):
 
 @viewer_required
 @require_POST
+@answers_json
 def audio_code(request):
     """View code for a transcription or translation: the form fields, and the file as a local file name."""
-    try:
-        data = payload_of(request)
-        deployment = deployment_for(data.get("deployment"), ("audio",), "audio")
-        operation = data.get("operation")
-        if operation not in ("audio/transcriptions", "audio/translations", "audio/speech"):
-            raise KindRefused("operation must be audio/transcriptions, audio/translations or audio/speech",
-                              param="operation")
-        body = data.get("body")
-        if not isinstance(body, dict):
-            raise KindRefused("body must be a JSON object", param="body")
-        filename = str(data.get("filename") or "audio.wav")[:200]
-    except KindRefused as refused:
-        return refused_answer(refused)
+    data = payload_of(request)
+    deployment = deployment_for(data.get("deployment"), ("audio",), "audio")
+    operation = data.get("operation")
+    if operation not in ("audio/transcriptions", "audio/translations", "audio/speech"):
+        raise KindRefused("operation must be audio/transcriptions, audio/translations or audio/speech",
+                          param="operation")
+    body = data.get("body")
+    if not isinstance(body, dict):
+        raise KindRefused("body must be a JSON object", param="body")
+    filename = str(data.get("filename") or "audio.wav")[:200]
     files = {} if operation == "audio/speech" else {"file": filename}
-    return JsonResponse(code_samples(deployment, operation, body, files=files).as_json())
+    return code_samples(deployment, operation, body, files=files).as_json()
