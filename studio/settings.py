@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "studio.resources",
     "studio.audit",
     "studio.estimator",
+    "studio.usage",
     "playground",
     "finetune",
 ]

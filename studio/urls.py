@@ -7,6 +7,7 @@ urlpatterns = [
     path("accounts/", include("studio.accounts.urls")),
     path("deployments/", include("studio.resources.urls")),
     path("audit/", include("studio.audit.urls")),
+    path("usage/", include("studio.usage.urls")),
     path("playground/", include("playground.urls")),
     path("fine-tuning/", include("finetune.urls")),
     path("estimator/", include("studio.estimator.urls")),

@@ -154,3 +154,15 @@ def web_server(live_database_url, redis_url, redis_prefix, tmp_path_factory):
     base = f"http://127.0.0.1:{port}"
     with processes.running(processes.uvicorn_argv(port), env, ready_url=f"{base}/healthz", log_path=log):
         yield base
+
+
+# --- Prices ---
+@pytest.fixture
+def seeded_prices(db):
+    """The migrations' price rows, again: a transactional test before this one may have emptied the table."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("studio.estimator.migrations.0002_seed_prices").seed(apps, None)
+    importlib.import_module("studio.estimator.migrations.0005_seed_prices_2026").forward(apps, None)

@@ -3,33 +3,81 @@
 from __future__ import annotations
 
 from functools import wraps
+from inspect import iscoroutinefunction
 
+from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 
 from studio.accounts import api_tokens, roles
+from studio.core.ttl_cache import TTLCache
 
 # The level a view asks for, by the mark it carries; "signed_in" needs an account but no role.
 LEVELS = {"viewer": roles.VIEW, "developer": roles.USE, "admin": roles.MANAGE}
+
+
+def _user_may(request, permission: str) -> bool:
+    return request.user.is_authenticated and request.user.has_perm(permission)
 
 
 def _requires(level: str):
     permission = LEVELS[level]
 
     def decorator(view):
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            # Anonymous users never get here: LoginRequiredMiddleware sends them to the login page first.
-            if not request.user.has_perm(permission):
-                raise PermissionDenied(f"This page needs the {level.title()} role or higher.")
-            return view(request, *args, **kwargs)
+        if iscoroutinefunction(view):
+            @wraps(view)
+            async def wrapped(request, *args, **kwargs):
+                # One thread hop for the user, the session behind it and the role's permissions together.
+                if not await sync_to_async(_user_may)(request, permission):
+                    raise PermissionDenied(f"This page needs the {level.title()} role or higher.")
+                return await view(request, *args, **kwargs)
+        else:
+            @wraps(view)
+            def wrapped(request, *args, **kwargs):
+                # Anonymous users never get here: LoginRequiredMiddleware sends them to the login page first.
+                if not request.user.has_perm(permission):
+                    raise PermissionDenied(f"This page needs the {level.title()} role or higher.")
+                return view(request, *args, **kwargs)
 
         wrapped.studio_access = level
         return wrapped
 
     return decorator
+
+
+def checked_in_view(level: str):
+    """Marks an async view that checks `user_may(request.user, level)` itself, inside the one thread hop it makes
+    for its own database work (the streaming relay: every hop before the first token is time the user sees).
+    The role walk proves the check is there."""
+    LEVELS[level]  # a typo in the level fails at import
+
+    def decorator(view):
+        view.studio_access = level
+        return view
+
+    return decorator
+
+
+# The relay asks on every stream; a role change reaches a process's relay within these seconds.
+_RECENT_ROLES: TTLCache[bool] = TTLCache(seconds=5.0)
+
+
+def forget_recent_roles(**_) -> None:
+    _RECENT_ROLES.clear()
+
+
+def user_may_recently(user, level: str) -> bool | None:
+    """What user_may said within the last seconds, or None when it has not been asked (no database)."""
+    return _RECENT_ROLES.peek((user.pk, level)) if user.is_authenticated and user.is_active else None
+
+
+def user_may(user, level: str) -> bool:
+    """Synchronous: may touch the database for the user's permissions (remembered a few seconds per process)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return _RECENT_ROLES.get((user.pk, level), lambda: user.has_perm(LEVELS[level]))
 
 
 viewer_required = _requires("viewer")
@@ -62,7 +110,7 @@ class _CsrfCheck(CsrfViewMiddleware):
         return reason
 
 
-def _csrf_failure(request) -> str | None:
+def csrf_failure(request) -> str | None:
     """Django's own CSRF check, run by hand: the reason it fails, or None when the request passes."""
     check = _CsrfCheck(lambda request: None)
     check.process_request(request)
@@ -91,7 +139,7 @@ def api_developer(view):
             request.user = user
         elif request.user.is_authenticated:
             try:
-                reason = _csrf_failure(request)  # reads a form-encoded body to find the token
+                reason = csrf_failure(request)  # reads a form-encoded body to find the token
             except RequestDataTooBig:
                 return json_error(413, "too_large", "the body is over the size limit")
             if reason:

@@ -170,7 +170,7 @@ def estimate(request):
         return json_error(405, "method_not_allowed", "use POST with a JSON body", headers={"Allow": "POST"})
     limit = settings.STUDIO_MAX_ESTIMATE_BYTES
     declared = request.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
         return _too_large(limit)
     body = request.read(limit + 1)  # never more than the limit in memory, whatever the header said
     if len(body) > limit:

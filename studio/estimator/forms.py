@@ -218,7 +218,8 @@ class DatasetForm(forms.Form):
         value = self.cleaned_data["epochs"].strip().lower()
         if value in ("", "auto"):
             return None
-        if not value.isdigit() or not 1 <= int(value) <= MAX_EPOCHS:
+        # isascii: "¹" and "٣" are digits to str.isdigit but not to int().
+        if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_EPOCHS:
             raise forms.ValidationError(f"Write auto, or a whole number of epochs from 1 to {MAX_EPOCHS}.")
         return int(value)
 

@@ -122,7 +122,7 @@ def _deployment_named(requested: str) -> Deployment | None:
     return found[0] if found else None
 
 
-def _priced_type(sku_name: str) -> str | None:
+def priced_deployment_type(sku_name: str) -> str | None:
     sku = pricing.DEPLOYMENT_TYPE_ALIASES.get(sku_name, sku_name)
     return sku if sku in DEPLOYMENT_TYPES else None  # Provisioned SKUs bill PTU-hours, not tokens
 
@@ -146,7 +146,7 @@ def resolve_model(requested: str) -> ResolvedModel:
         raise UnknownModel(name, known=known) from e
     if deployment is None:
         return ResolvedModel(name, encoding, info=info)
-    return ResolvedModel(name, encoding, deployment.name, _priced_type(deployment.sku_name), info=info)
+    return ResolvedModel(name, encoding, deployment.name, priced_deployment_type(deployment.sku_name), info=info)
 
 
 GROUP_LABELS = {"current": "Current models", "deprecated": "Deprecated", "retired": "Retired"}

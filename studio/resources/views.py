@@ -18,6 +18,9 @@ from studio.resources import forms, operations, services
 from studio.resources.models import Deployment, Operation, Resource
 from studio.resources.tasks import sync_resource
 from studio.upstream import probe
+from studio.usage import selectors as usage_selectors
+
+USAGE_DAYS = 30  # the deployment page's usage panel
 
 
 def _resource(pk: int) -> Resource:
@@ -182,6 +185,9 @@ def deployment_detail(request, pk: int, name: str):
     context = {"deployment": deployment, "resource": deployment.resource, "catalog_entry": catalog_entry,
                "retiring_soon": bool(catalog_entry and catalog_entry.retires_within(90)),
                "operations": deployment.resource.operations.filter(target=deployment.name)[:10]}
+    usage = usage_selectors.records_since(deployment.usage_records.all(), USAGE_DAYS)
+    context.update(usage_days=USAGE_DAYS, days=USAGE_DAYS, summary=usage_selectors.summary(usage),
+                   by_day=usage_selectors.by_day(usage, USAGE_DAYS), by_user=usage_selectors.by_user(usage))
     return render(request, "resources/deployment_detail.html", context)
 
 

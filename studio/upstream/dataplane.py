@@ -115,7 +115,8 @@ def transport_error(error: BaseException, endpoint: str) -> UpstreamError:
     if "name or service not known" in lowered or "nodename nor servname" in lowered or "getaddrinfo" in lowered:
         return UpstreamUnavailable(f"The name in {endpoint} could not be resolved (DNS). Check its spelling.",
                                    code="dns")
-    if "refused" in lowered:
+    # anyio (the async transport) says "All connection attempts failed" where the sync one says "refused".
+    if "refused" in lowered or "all connection attempts failed" in lowered:
         return UpstreamUnavailable(f"{endpoint} refused the connection: nothing listens there, or a firewall "
                                    "blocks it.", code="connection_refused")
     return UpstreamUnavailable(f"{endpoint} could not be reached: {text or type(error).__name__}.", code="connection")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 
+import anyio
 import httpx2
 
 from studio.upstream import url_guard
@@ -49,10 +50,11 @@ class AsyncGuardedTransport(httpx2.AsyncHTTPTransport):
         self.policy = policy
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        # getaddrinfo blocks; a thread keeps the event loop free while a slow DNS server answers.
-        import anyio
-
-        await anyio.to_thread.run_sync(_pin, request, self.policy)
+        if url_guard.is_ip_literal(request.url.host):
+            _pin(request, self.policy)  # nothing to resolve: no thread needed
+        else:
+            # getaddrinfo blocks; a thread keeps the event loop free while a slow DNS server answers.
+            await anyio.to_thread.run_sync(_pin, request, self.policy)
         return await super().handle_async_request(request)
 
 

@@ -103,3 +103,7 @@ def _literal(host: str) -> str | None:
         return str(ipaddress.ip_address(host.strip("[]")))
     except ValueError:
         return None
+
+
+def is_ip_literal(host: str) -> bool:
+    return _literal(host) is not None
