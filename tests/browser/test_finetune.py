@@ -128,3 +128,10 @@ def test_dataset_to_deployed_fine_tune(sign_in, make_user, site, engine, celery_
     expect(link).to_contain_text("beside chat", timeout=STEP)
     page.click("#compare-link")
     assert "/playground/chat/?compare=" in page.url
+    expect(page.locator(".column")).to_have_count(2, timeout=STEP)  # the fine-tune beside its base model
+    page.fill("#prompt", "Tell me a river fact")
+    page.press("#prompt", "Enter")
+    for column in (0, 1):
+        expect(page.locator(".column").nth(column).locator(".message.assistant .stats")).to_contain_text(
+            "tokens", timeout=WAIT)
+    expect(page.locator("#compare-table")).to_contain_text("rivers-ft", timeout=STEP)
