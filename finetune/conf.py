@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from studio.env import env_int, env_str
+from studio.env import env_bool, env_int, env_str
 
 # Beat looks for due work this often; each job then waits its own interval between polls.
 BEAT_SECONDS = env_int("STUDIO_FINETUNE_BEAT_SECONDS", 10)
@@ -25,3 +25,10 @@ RESEND_SECONDS = env_int("STUDIO_FINETUNE_RESEND_SECONDS", 60)
 def email_configured() -> bool:
     """Email goes out only where an SMTP host was given; otherwise notifications stay in the app."""
     return bool(env_str("EMAIL_HOST"))
+
+
+def email_connection_options() -> dict:
+    """The SMTP server from the environment (Django's own EMAIL_* settings are not read from it in settings.py)."""
+    return {"host": env_str("EMAIL_HOST"), "port": env_int("EMAIL_PORT", 25),
+            "username": env_str("EMAIL_HOST_USER") or None, "password": env_str("EMAIL_HOST_PASSWORD") or None,
+            "use_tls": env_bool("EMAIL_USE_TLS", False)}

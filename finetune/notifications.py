@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
+from django.core.mail import get_connection, send_mail
 from django.urls import reverse
 
 from finetune import conf
@@ -22,7 +22,8 @@ def notify(user, job: Job | None, message: str) -> None:
     if conf.email_configured() and user.email:
         link = reverse("finetune:job", kwargs={"pk": job.pk}) if job else ""
         try:
-            send_mail(f"Studio: {message[:120]}", f"{message}\n\n{link}", None, [user.email])
+            send_mail(f"Studio: {message[:120]}", f"{message}\n\n{link}", None, [user.email],
+                      connection=get_connection(**conf.email_connection_options()))
         except OSError as error:  # an unreachable mail server must not undo the change it reports
             log.warning("could not email %s: %s", user.email, error)
 

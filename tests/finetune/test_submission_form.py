@@ -196,3 +196,13 @@ def test_dpo_needs_preference_pairs_and_sends_beta(form_data, make_dataset, clie
     from finetune.submission import _method
 
     assert _method(job) == {"type": "dpo", "dpo": {"hyperparameters": {"beta": 0.2}}}
+
+
+def test_email_goes_to_the_smtp_server_the_environment_names(monkeypatch):
+    from django.core.mail.backends.smtp import EmailBackend
+
+    monkeypatch.setenv("EMAIL_HOST", "mail.example.com")
+    monkeypatch.setenv("EMAIL_PORT", "2525")
+    monkeypatch.setenv("EMAIL_USE_TLS", "true")
+    backend = EmailBackend(**conf.email_connection_options())
+    assert (backend.host, backend.port, backend.use_tls) == ("mail.example.com", 2525, True)
