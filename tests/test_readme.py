@@ -30,13 +30,21 @@ def _table_variables() -> set[str]:
     return names
 
 
+STUDIO_CODE = ("studio", "playground", "finetune")
+
+
+def _read_by_studio() -> set[str]:
+    return {name for folder in STUDIO_CODE for path in (ROOT / folder).rglob("*.py")
+            for name in READ_BY_CODE.findall(path.read_text())}
+
+
 def test_every_variable_studio_reads_is_in_the_settings_table():
-    read = {name for path in (ROOT / "studio").rglob("*.py") for name in READ_BY_CODE.findall(path.read_text())}
+    read = _read_by_studio()
     assert read - NOT_IN_TABLE - _table_variables() == set()
 
 
 def test_every_variable_in_the_settings_table_is_read():
-    studio = {name for path in (ROOT / "studio").rglob("*.py") for name in READ_BY_CODE.findall(path.read_text())}
+    studio = _read_by_studio()
     engine = {name for path in (ROOT / "engine").rglob("*.py") for pair in ENGINE_READS.findall(path.read_text())
               for name in pair if name}
     assert _table_variables() - studio - engine == set()
