@@ -66,6 +66,7 @@ class HeldText:
     def __init__(self, call: Call, incremental: bool = True) -> None:
         """`incremental` False: the stream goes out in one write anyway, so one check at the end is enough."""
         self.call = call
+        self.incremental = incremental
         self.check_chars = self.CHECK_CHARS if incremental else float("inf")
         self.text = ""
         self.checked = 0  # characters of self.text a passing check has seen
@@ -76,7 +77,10 @@ class HeldText:
         """The pieces that may go out now, and whether the choice is blocked (then it is cut and over)."""
         self.text += piece.text
         self.held.append(piece)
-        if len(self.text) - self.checked < self.check_chars:
+        # The first word goes out as soon as it is complete (the time to first token a user sees); after it, text
+        # is checked and released a stretch of CHECK_CHARS at a time.
+        first_word = self.incremental and not self.released and (" " in piece.text or "\n" in piece.text)
+        if len(self.text) - self.checked < self.check_chars and not first_word:
             return [], False
         start = max(0, self.checked - self.OVERLAP)
         verdict = self.call.engine.content_filter.check(self.call.policy, self.text[start:], "completion")
