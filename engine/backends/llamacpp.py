@@ -28,7 +28,6 @@ from engine.config import ModelSpec
 DEFAULT_SYSTEM = "You are a helpful assistant."
 N_CTX = 2048
 TOOL_CALL = "<tool_call>"  # how an answer begins that calls tools (the format SmolLM2 was taught)
-CHUNK = 32  # prompt tokens per batch, at positions aligned to it (see _prepare_prompt)
 _END = object()
 
 
@@ -37,7 +36,7 @@ class LoadedLlama:
     llama: Any
     template: Any  # a Jinja2ChatFormatter from the GGUF's own chat template
     lock: threading.Lock  # a llama.cpp context decodes one sequence at a time
-    aligned: int = 0  # the cache's leading tokens evaluated in whole CHUNK-aligned batches: reusable as they are
+    batched: int = 0  # the cache's leading tokens a prompt filled in batches of several: reusable (_prepare_prompt)
 
 
 @dataclass
@@ -145,27 +144,40 @@ def format_chat(loaded: LoadedLlama, messages: list[dict[str, str]]) -> tuple[st
 
 
 def _prepare_prompt(loaded: LoadedLlama, tokens: list[int]) -> None:
-    """Leave llama.cpp's cache holding every whole CHUNK of `tokens` but the last, for generate() to finish.
+    """Leave llama.cpp's cache holding all of `tokens` but a last batch of at least two, for generate() to finish.
 
-    Why chunks: a prompt's logits differ in the last bits with how its tokens were split into batches, so reusing
-    whatever prefix an earlier request left gives answers that differ from a fresh evaluation, and a seed would not
-    give the same answer twice. Evaluating every prompt in the same CHUNK-aligned batches, and reusing only chunks
-    made that way, gives the very same numbers whether or not an earlier request shared the prompt's start, while a
-    shared system prompt and conversation are not evaluated again (resetting cost about 80 ms of first token)."""
+    Why: llama.cpp computes a batch of one token (decoding) with other kernels than a batch of several, and its
+    numbers differ in the last bits (the next token's logits by up to 0.7), while a prompt cut into batches of two or
+    more tokens anywhere gives the very same numbers as one batch (checked on SmolLM2). So only positions a prompt
+    filled in such batches are reused, never the tokens an answer added one at a time, and no batch is of one token:
+    the same seed gives the same answer whatever the cache held, and a shared system prompt or conversation is not
+    evaluated again (resetting per seeded request added about 80 ms to the first token)."""
     import numpy as np
 
     llama = loaded.llama
-    reusable = min(loaded.aligned, llama.n_tokens, len(tokens))
+    reusable = min(loaded.batched, llama.n_tokens, len(tokens))
     same = 0
     if reusable:
         differs = np.flatnonzero(llama.input_ids[:reusable] != np.asarray(tokens[:reusable]))
         same = int(differs[0]) if len(differs) else reusable
-    keep = same // CHUNK * CHUNK
-    whole = (len(tokens) - 1) // CHUNK * CHUNK  # the last chunk, even if full, is left to generate()
+    keep = max(0, min(same, len(tokens) - 2))
+    batches = _batches(keep, len(tokens), llama.n_batch)
     llama.n_tokens = keep  # eval() drops the cache from here on
-    for start in range(keep, whole, CHUNK):
-        llama.eval(tokens[start:start + CHUNK])
-    loaded.aligned = whole
+    for start, end in batches[:-1]:
+        llama.eval(tokens[start:end])
+    loaded.batched = len(tokens)  # once generate() has evaluated the last batch
+
+
+def _batches(start: int, end: int, size: int) -> list[tuple[int, int]]:
+    """[start, end) in batches of at most `size` tokens, none of a single token (unless the whole is one)."""
+    out = []
+    while start < end:
+        n = min(size, end - start)
+        if end - start - n == 1:
+            n -= 1
+        out.append((start, start + n))
+        start += n
+    return out
 
 
 def _logprob(loaded: LoadedLlama, token: int, top: int) -> TokenLogprob:
