@@ -168,6 +168,17 @@ def test_logprobs_come_per_token_whole_and_streamed_in_azures_shape(real_sdk):
     assert plain.choices[0].logprobs is None
 
 
+def test_legacy_completions_give_logprobs_in_their_own_shape(real_sdk):
+    reply = real_sdk.completions.create(model="chat", prompt="The capital of France is", max_tokens=5,
+                                        temperature=0, logprobs=2)
+    logprobs = reply.choices[0].logprobs
+    assert len(logprobs.tokens) == len(logprobs.token_logprobs) == reply.usage.completion_tokens
+    assert "".join(logprobs.tokens) == reply.choices[0].text
+    assert all(p <= 0 for p in logprobs.token_logprobs)
+    assert all(len(top) <= 2 and token in top for token, top in zip(logprobs.tokens, logprobs.top_logprobs,
+                                                                    strict=True))
+
+
 def test_legacy_completions_continue_the_prompt(real_sdk):
     reply = real_sdk.completions.create(model="chat", prompt="The capital of France is", max_tokens=8,
                                         temperature=0)
