@@ -38,7 +38,8 @@ DISHES = ["soup", "bread", "pasta", "curry", "pies", "noodles", "cakes", "stew",
 
 
 def question(i: int) -> list[dict[str, str]]:
-    return [{"role": "user", "content": f"Tell me a long story about a dragon who learns to cook {DISHES[i % len(DISHES)]}."}]
+    dish = DISHES[i % len(DISHES)]
+    return [{"role": "user", "content": f"Tell me a long story about a dragon who learns to cook {dish}."}]
 
 
 MAX_TOKENS = 128
@@ -140,12 +141,24 @@ def measure_chat(client: httpx2.Client, runs: int) -> bool:
           f"{ratio:.2f}")
     print(f"[{'PASS' if ok_first else 'FAIL'}] first token added by the engine <= {FIRST_TOKEN_ADDED_MS} ms: "
           f"{added:.1f} ms")
-    aggregate, failures = concurrent_streams(client, 4, runs + 1)
-    together = aggregate / served_tps
+    # Rounds of one stream then four at once, each round's ratio against its own single stream, so a change in the
+    # machine's load between the two measurements does not decide the figure.
+    ratios, strict, aggregates, failures = [], [], [], 0
+    for r in range(max(1, runs // 2)):
+        first = runs + 1 + 5 * r
+        alone = engine_stream(client, question(first), MAX_TOKENS)
+        aggregate, failed = concurrent_streams(client, 4, first + 1)
+        ratios.append(aggregate / (alone[2] / (alone[0] + alone[2] / alone[1])))
+        aggregates.append(aggregate)
+        strict.append(aggregate / alone[1])
+        failures += failed
+    together = statistics.median(ratios)
     ok_together = together >= CONCURRENT_RATIO_TARGET and not failures
-    print(f"  four concurrent streams: {aggregate:6.1f} tokens/s in all, {failures} failed")
-    print(f"[{'PASS' if ok_together else 'FAIL'}] four streams' aggregate / one stream >= {CONCURRENT_RATIO_TARGET}, "
-          f"no failures: {together:.2f}")
+    print(f"  four concurrent streams, median of {len(ratios)} rounds: {statistics.median(aggregates):6.1f} tokens/s "
+          f"in all, {failures} failed")
+    print(f"[{'PASS' if ok_together else 'FAIL'}] four streams' aggregate / one stream's (first token included) >= "
+          f"{CONCURRENT_RATIO_TARGET}, no failures: {together:.2f} (rounds: {', '.join(f'{x:.2f}' for x in ratios)})")
+    print(f"  against one stream's decoding rate alone (its first token left out): {statistics.median(strict):.2f}")
     return ok_rate and ok_first and ok_together
 
 
