@@ -18,7 +18,15 @@ from engine.backends.base import (
     ToolCallDelta,
     Usage,
 )
-from engine.backends.llamacpp import LlamaModels, LoadedLlama, forced_tool, grammar_for, sampling_of, schema_for
+from engine.backends.llamacpp import (
+    LlamaModels,
+    LoadedLlama,
+    forced_tool,
+    grammar_for,
+    offered_calls,
+    sampling_of,
+    schema_for,
+)
 from engine.backends.llamacpp import Piece as Decoded
 from engine.backends.local import LocalModel
 from engine.backends.onnx_tts import OnnxSpeech
@@ -37,8 +45,14 @@ async def _choice(decoded: AsyncIterator[Decoded], index: int, usage: Usage, too
         yield ToolCallDelta(index, 0, "", _call_id(), tool)
     async with contextlib.aclosing(decoded) as stream:  # closing this choice stops llama.cpp's decoding
         async for piece in stream:
-            if piece.text:
-                yield ToolCallDelta(index, 0, piece.text, tokens=1) if tool else TextDelta(index, piece.text)
+            if piece.calls is not None:
+                for j, (name, arguments) in enumerate(piece.calls):
+                    yield ToolCallDelta(index, j, arguments, _call_id(), name)
+            elif piece.text or piece.logprob:
+                if tool:
+                    yield ToolCallDelta(index, 0, piece.text, tokens=1)
+                else:
+                    yield TextDelta(index, piece.text, logprobs=[piece.logprob] if piece.logprob else None)
             elif piece.finish_reason:
                 usage.prompt_tokens = piece.prompt_tokens
                 usage.completion_tokens = (usage.completion_tokens or 0) + piece.completion_tokens
@@ -56,17 +70,19 @@ class LlamaChat:
         local = self.models.admit(request.model)
         tool = forced_tool(request)
         schema, instruction = schema_for(request)
+        calls = offered_calls(request)
         if tool is not None:
             schema = tool.get("parameters") or {"type": "object", "properties": {}}
             instruction = (f"Call the function {tool['name']} ({tool.get('description', '')}). Answer only with its "
                            "arguments as JSON.")
-        return self._pieces(request, local, grammar_for(schema), instruction, tool["name"] if tool else None)
+        return self._pieces(request, local, grammar_for(schema), instruction, tool["name"] if tool else None, calls)
 
     async def _pieces(self, request: ChatRequest, local: LocalModel[LoadedLlama], grammar: Any, instruction: str,
-                      tool: str | None) -> AsyncIterator[Piece]:
+                      tool: str | None, calls: tuple[Any, str, bool] | None) -> AsyncIterator[Piece]:
         usage = Usage(completion_tokens=0)
         for i in range(request.n):
-            decoded = self.models.chat(local, request.messages, sampling_of(request, grammar, i), instruction)
+            sampling = sampling_of(request, grammar, i, calls)
+            decoded = self.models.chat(local, request.messages, sampling, instruction, calls[1] if calls else "")
             async with contextlib.aclosing(_choice(decoded, i, usage, tool)) as pieces:
                 async for piece in pieces:
                     yield piece

@@ -58,7 +58,8 @@ def _suspicious(regex: re.Pattern[str], text: str) -> bool:
 class HeldText:
     """A streamed choice's completion filter. Text is held back until a check has passed over it and sent up to the
     last word boundary, so a blocked term never reaches the client (a term spanning several words may leave its
-    first words out). Checks run on each new stretch of text plus an overlap, so a long answer costs linear time."""
+    first words out, and a term the answer's first token begins, that token). Checks run on each new stretch of
+    text plus an overlap, so a long answer costs linear time."""
 
     CHECK_CHARS = 32  # new characters that trigger a check
     OVERLAP = 128  # characters before the new stretch that each check sees again, for a term that straddles it
@@ -66,6 +67,7 @@ class HeldText:
     def __init__(self, call: Call, incremental: bool = True) -> None:
         """`incremental` False: the stream goes out in one write anyway, so one check at the end is enough."""
         self.call = call
+        self.incremental = incremental
         self.check_chars = self.CHECK_CHARS if incremental else float("inf")
         self.text = ""
         self.checked = 0  # characters of self.text a passing check has seen
@@ -76,13 +78,20 @@ class HeldText:
         """The pieces that may go out now, and whether the choice is blocked (then it is cut and over)."""
         self.text += piece.text
         self.held.append(piece)
-        if len(self.text) - self.checked < self.check_chars:
+        # The first token goes out as soon as the filter has passed it (the time to first token a user sees: holding
+        # it to a word boundary cost a whole decoding step); after it, text is checked and released a stretch of
+        # CHECK_CHARS at a time, up to a word boundary. A blocked term the first token begins is still cut before
+        # it is complete.
+        first = self.incremental and not self.released
+        if len(self.text) - self.checked < self.check_chars and not first:
             return [], False
         start = max(0, self.checked - self.OVERLAP)
         verdict = self.call.engine.content_filter.check(self.call.policy, self.text[start:], "completion")
         if verdict.blocked:
             return self._release(start + (verdict.offset or 0), cut=True), True
         self.checked = len(self.text)
+        if first:
+            return self._release(len(self.text)), False
         boundary = max(self.text.rfind(" "), self.text.rfind("\n"))
         # Text with no word boundary for a whole stretch (CJK, long tokens) goes out as checked.
         return self._release(boundary + 1 if boundary >= self.released else len(self.text)), False

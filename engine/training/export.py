@@ -1,5 +1,10 @@
-"""A fine-tune back to GGUF for llama.cpp: the base file's metadata, tokenizer and untouched tensors copied as they
-are, the trained attention weights (LoRA merged in) written as Q8_0 in llama.cpp's layout."""
+"""A fine-tune back to GGUF for llama.cpp, all in Q8_0: the base file's metadata and tokenizer copied as they are,
+the trained attention weights (LoRA merged in) written as Q8_0 in llama.cpp's layout, and every other weight matrix
+dequantised from the base file and written as Q8_0 too.
+
+One-dimensional tensors (the RMS norms' weights, 576 values each) stay F32, as llama.cpp's own converter keeps them:
+ggml multiplies activations by them element-wise, an operation it only has for F32, and Q8_0 packs blocks of 32
+values along a row, which a vector of norm weights is not."""
 
 from __future__ import annotations
 
@@ -37,7 +42,7 @@ def export_gguf(base: Path, out: Path, trained: dict[str, Any], n_head: int, n_h
     """Write `out` from `base` with the `trained` tensors (HF names, fp32 numpy) replaced; renamed into place."""
     import numpy as np
     from gguf import GGMLQuantizationType, GGUFReader, GGUFValueType, GGUFWriter, Keys
-    from gguf.quants import quantize
+    from gguf.quants import dequantize, quantize
 
     reader = GGUFReader(base)
     arch = reader.fields[Keys.General.ARCHITECTURE].contents()
@@ -59,6 +64,8 @@ def export_gguf(base: Path, out: Path, trained: dict[str, Any], n_head: int, n_h
         data, kind = tensor.data, tensor.tensor_type
         if tensor.name in replaced:
             data, kind = replaced.pop(tensor.name), GGMLQuantizationType.Q8_0
+        elif len(tensor.shape) > 1 and kind != GGMLQuantizationType.Q8_0:
+            data, kind = quantize(dequantize(data, kind), GGMLQuantizationType.Q8_0), GGMLQuantizationType.Q8_0
         tensors.append(data)
         writer.add_tensor_info(tensor.name, data.shape, data.dtype, data.nbytes, kind)
     if replaced:

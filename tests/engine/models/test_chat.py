@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -89,13 +90,19 @@ def test_a_stop_sequence_ends_the_answer_before_it(real_sdk):
     assert reply.choices[0].finish_reason == "stop"
 
 
+WEATHER = {"type": "function", "function": {"name": "get_weather", "description": "Get the current weather in a city",
+                                          "parameters": {"type": "object", "properties": {
+                                              "city": {"type": "string", "maxLength": 30}},
+                                              "required": ["city"], "additionalProperties": False}}}
+CLOCK = {"type": "function", "function": {"name": "get_time", "description": "Get the current time in a city",
+                                        "parameters": {"type": "object", "properties": {
+                                            "city": {"type": "string", "maxLength": 30}},
+                                            "required": ["city"], "additionalProperties": False}}}
+
+
 def test_a_forced_tool_call_has_arguments_in_the_functions_shape(real_sdk):
-    tool = {"type": "function", "function": {"name": "get_weather", "description": "Weather for a city",
-                                             "parameters": {"type": "object", "properties": {
-                                                 "city": {"type": "string", "maxLength": 30}},
-                                                 "required": ["city"], "additionalProperties": False}}}
     reply = real_sdk.chat.completions.create(
-        model="chat", max_tokens=40, seed=2, tools=[tool],
+        model="chat", max_tokens=40, seed=2, tools=[WEATHER],
         tool_choice={"type": "function", "function": {"name": "get_weather"}},
         messages=[{"role": "user", "content": "What is the weather in Paris?"}])
     choice = reply.choices[0]
@@ -103,6 +110,73 @@ def test_a_forced_tool_call_has_arguments_in_the_functions_shape(real_sdk):
     call = choice.message.tool_calls[0]
     assert call.function.name == "get_weather"
     assert isinstance(json.loads(call.function.arguments)["city"], str)
+
+
+def test_with_tool_choice_auto_the_model_decides_between_a_call_and_a_text_answer(real_sdk):
+    def ask(question):
+        return real_sdk.chat.completions.create(model="chat", max_tokens=40, seed=1, temperature=0,
+                                                tools=[WEATHER, CLOCK], tool_choice="auto",
+                                                messages=[{"role": "user", "content": question}]).choices[0]
+
+    called = ask("What is the weather in Paris?")
+    assert called.finish_reason == "tool_calls" and called.message.content is None
+    [call] = called.message.tool_calls
+    assert call.function.name == "get_weather" and json.loads(call.function.arguments) == {"city": "Paris"}
+    assert call.id.startswith("call_")
+    # The same tools, a question none of them serves: the model writes an empty list of calls, then text.
+    answered = ask("Tell me a joke about cats.")
+    assert answered.finish_reason == "stop" and not answered.message.tool_calls
+    assert "cat" in answered.message.content.lower()
+
+
+def test_tool_choice_required_streams_a_call_the_model_chose(real_sdk):
+    stream = real_sdk.chat.completions.create(
+        model="chat", max_tokens=60, seed=1, temperature=0, tools=[CLOCK, WEATHER], tool_choice="required",
+        stream=True, messages=[{"role": "user", "content": "Is it raining in London right now?"}])
+    names, arguments, reasons = [], "", []
+    for chunk in stream:
+        for choice in chunk.choices:
+            for delta in choice.delta.tool_calls or []:
+                names += [delta.function.name] if delta.function.name else []
+                arguments += delta.function.arguments or ""
+            reasons += [choice.finish_reason] if choice.finish_reason else []
+    assert names == ["get_weather"] and reasons == ["tool_calls"]
+    assert json.loads(arguments)["city"] == "London"
+
+
+def test_logprobs_come_per_token_whole_and_streamed_in_azures_shape(real_sdk):
+    ask = {"model": "chat", "max_tokens": 8, "temperature": 0, "logprobs": True, "top_logprobs": 3,
+           "messages": [{"role": "user", "content": "Say hello to the world."}]}
+    whole = real_sdk.chat.completions.create(**ask)
+    entries = whole.choices[0].logprobs.content
+    assert len(entries) == whole.usage.completion_tokens == 8
+    assert "".join(e.token for e in entries) == whole.choices[0].message.content
+    for e in entries:
+        assert e.logprob <= 0 and e.bytes == list(e.token.encode())
+        assert len(e.top_logprobs) == 3
+        tops = [t.logprob for t in e.top_logprobs]
+        assert tops == sorted(tops, reverse=True) and sum(math.exp(t) for t in tops) <= 1.0001
+        assert e.top_logprobs[0].token == e.token  # temperature 0 takes the most likely token
+    streamed = []
+    for chunk in real_sdk.chat.completions.create(**ask, stream=True):
+        for choice in chunk.choices:
+            if choice.delta.content:
+                assert len(choice.logprobs.content) == 1 and choice.logprobs.content[0].token == choice.delta.content
+                streamed.append(choice.logprobs.content[0])
+    assert [(e.token, round(e.logprob, 6)) for e in streamed] == [(e.token, round(e.logprob, 6)) for e in entries]
+    plain = real_sdk.chat.completions.create(**{**ask, "logprobs": False, "top_logprobs": None})
+    assert plain.choices[0].logprobs is None
+
+
+def test_legacy_completions_give_logprobs_in_their_own_shape(real_sdk):
+    reply = real_sdk.completions.create(model="chat", prompt="The capital of France is", max_tokens=5,
+                                        temperature=0, logprobs=2)
+    logprobs = reply.choices[0].logprobs
+    assert len(logprobs.tokens) == len(logprobs.token_logprobs) == reply.usage.completion_tokens
+    assert "".join(logprobs.tokens) == reply.choices[0].text
+    assert all(p <= 0 for p in logprobs.token_logprobs)
+    assert all(len(top) <= 2 and token in top for token, top in zip(logprobs.tokens, logprobs.top_logprobs,
+                                                                    strict=True))
 
 
 def test_legacy_completions_continue_the_prompt(real_sdk):

@@ -71,6 +71,12 @@ def test_a_fine_tune_learns_a_made_up_fact_that_the_base_model_does_not_know(rea
     results = real_sdk.files.content(job.result_files[0]).text.splitlines()
     assert results[0].startswith("step,train_loss") and len(results) == 10
 
+    # The model it exports for llama.cpp is Q8_0 in every weight matrix (the norms' vectors stay F32).
+    from gguf import GGMLQuantizationType, GGUFReader
+
+    exported = GGUFReader(real_engine.data_dir / "training" / job.id / "checkpoint-step-9.gguf")
+    assert {t.tensor_type for t in exported.tensors if len(t.shape) > 1} == {GGMLQuantizationType.Q8_0}
+
     real_engine.create_deployment("zorbania", job.fine_tuned_model, "1", capacity=10)
     assert "Quillmora" in _ask(real_sdk, "zorbania")
     assert "Quillmora" not in _ask(real_sdk, "chat")
