@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from engine import errors
 from engine.auth import check_arm
+from engine.dataplane.sse import STREAMS
 from engine.deployments import Deployment, DeploymentSettings
 from engine.entra import DATA_PLANE, TokenError, make_token
 from engine.errors import ApiError
@@ -26,7 +27,8 @@ async def health(request: Request) -> Response:
     # The backends the deployments answer with, by the names the backends give themselves.
     names = sorted({engine.backend(d.model.backend).name for d in engine.deployments.all()})
     return json_response({"status": "ok", "backend": ", ".join(names) or "none", "backends": names,
-                          "deployments": len(engine.deployments.all()), **engine.backend_status.as_dict()})
+                          "deployments": len(engine.deployments.all()), "streams": STREAMS.as_dict(),
+                          **engine.backend_status.as_dict()})
 
 
 async def image(request: Request) -> Response:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import aclosing
+from dataclasses import dataclass
 
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -74,6 +75,22 @@ async def _arranged(events: AsyncIterator[tuple[bytes, bool]], faults: Faults) -
         yield MALFORMED, False
 
 
+@dataclass
+class StreamCounts:
+    """How the engine's streams ended, since it started: the health answer shows them, so that a client (Studio's
+    tests) can see that closing its connection stopped a generation."""
+
+    opened: int = 0
+    completed: int = 0
+    client_gone: int = 0  # the client closed the connection before the end: the generation was stopped
+
+    def as_dict(self) -> dict[str, int]:
+        return {"opened": self.opened, "completed": self.completed, "client_gone": self.client_gone}
+
+
+STREAMS = StreamCounts()
+
+
 class EventStream:
     """An ASGI response sending events as they come. Paced: at their due times (seconds after the start), batching
     what is due within 2 ms; unpaced: each as soon as the backend gives it. A client that goes away cancels the
@@ -96,11 +113,13 @@ class EventStream:
             pump.cancel()
 
         watcher = asyncio.create_task(watch())
+        STREAMS.opened += 1
         try:
             cut = await pump
         except asyncio.CancelledError:
             if not pump.cancelled():
                 raise
+            STREAMS.client_gone += 1
             return  # the client went away: nothing more to send
         finally:
             watcher.cancel()
@@ -108,6 +127,7 @@ class EventStream:
                 pump.cancel()
         if cut:
             raise StreamCut
+        STREAMS.completed += 1
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def _pump(self, send: Send) -> bool:

@@ -88,3 +88,35 @@ def test_an_oversized_request_is_refused_before_it_is_read(web_server, chat_depl
     huge = {"messages": [{"role": "user", "content": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10)}]}
     answer = post_stream(developer, chat_deployment, body=huge)
     assert answer.status_code == 413 and "MB" in answer.json()["error"]["message"]
+
+
+def test_stop_cancels_the_upstream_and_the_engine_sees_it(web_server, engine, engine_admin, chat_deployment,
+                                                          developer_user):
+    import time
+
+    from studio.usage.models import UsageRecord
+
+    engine_admin.settings("chat", tokens_per_second=5)  # 200 tokens would take 40 s
+    health = f"{engine.url}/engine/health"
+    before = httpx2.get(health).json()["streams"]
+    client = signed_in(web_server, "dev")
+    body = {"messages": BODY["messages"], "max_tokens": 200}
+    with client.stream("POST", "/playground/stream/",
+                       content=json.dumps({"deployment": chat_deployment.pk, "body": body})) as answer:
+        assert answer.status_code == 200
+        got = b""
+        for chunk in answer.iter_raw():
+            got += chunk
+            if b'"content":"' in got.replace(b'"content":""', b""):
+                break  # the first words arrived: the user presses Stop
+    started = time.monotonic()
+    while httpx2.get(health).json()["streams"]["client_gone"] == before["client_gone"]:
+        assert time.monotonic() - started < 10, "the engine never saw the connection close"
+        time.sleep(0.1)
+    after = httpx2.get(health).json()["streams"]
+    assert after["completed"] == before["completed"]  # it was stopped, not finished
+    assert time.monotonic() - started < 10  # long before the 40 s the answer would have taken
+    deadline = time.monotonic() + 10
+    while not UsageRecord.objects.filter(status="cancelled").exists():
+        assert time.monotonic() < deadline, "no usage record for the stopped stream"
+        time.sleep(0.1)
