@@ -2,7 +2,10 @@
 through llama-cpp-python, decoded token by token in a worker thread.
 
 SmolLM2 degrades without a system message (its template then inserts its own), so a request without one gets
-DEFAULT_SYSTEM. JSON mode, json_schema and forced tool calls go through llama.cpp's grammar.
+DEFAULT_SYSTEM. JSON mode, json_schema and tool calls go through llama.cpp's grammar. Decoding is the engine's own
+loop over llama.cpp's generate() (not create_completion): it reads logprobs from the logits of each step without
+llama.cpp keeping every position's logits (400 MB at this context), switches from a tool-call decision to a text
+answer, and keeps the prompt cache reproducible (_prepare_prompt).
 """
 
 from __future__ import annotations
