@@ -264,8 +264,10 @@ def main() -> int:
         port = free_port()
         log_path = Path(data_dir) / "engine.log"
         with log_path.open("ab") as log:
+            # Its own process group: stop() signals the group (without one, killpg found no group and stop()
+            # waited for an engine that was never told to stop).
             engine = subprocess.Popen([sys.executable, "-m", "engine", "--port", str(port)], cwd=ROOT, env=env,
-                                      stdout=log, stderr=log, preexec_fn=die_with_parent)
+                                      stdout=log, stderr=log, preexec_fn=die_with_parent, start_new_session=True)
         try:
             url = f"http://127.0.0.1:{port}"
             wait_until_serving(f"{url}/engine/health", engine, timeout=60)
