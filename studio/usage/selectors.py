@@ -37,8 +37,7 @@ def _totals():
 
 def summary(records: QuerySet[UsageRecord]) -> dict:
     found = records.aggregate(**_totals())
-    found["tokens"] = found["tokens"] or 0
-    found["cost"] = found["cost"] or Decimal(0)
+    found["tokens"] = found["tokens"] or 0  # the cost stays None when no call had a price: "no price", not $0
     return found
 
 
