@@ -74,7 +74,6 @@ class PreparedCall:
     target: RelayTarget
     body: dict[str, Any]
     record: dict[str, Any]  # the usage record's shared fields
-    session_id: int | None = None
     tariff: Tariff | None = None
 
 
@@ -135,6 +134,13 @@ def check_body(operation: str, body: Any) -> dict[str, Any]:
     return body
 
 
+def request_payload(request) -> dict[str, Any]:
+    """The request's JSON body, parsed once however many steps ask for it (a body may hold megabytes of images)."""
+    if not hasattr(request, "_playground_payload"):
+        request._playground_payload = parse_request(request.body)
+    return request._playground_payload
+
+
 def parse_request(raw: bytes) -> dict[str, Any]:
     try:
         payload = loads_bounded(raw)
@@ -164,7 +170,6 @@ def call_prepare(user, payload: dict[str, Any]) -> PreparedCall:
         target=target,
         body=body,
         record=record_fields_for(deployment, user, kind),
-        session_id=row_id(payload.get("session")),
     )
 
 

@@ -21,7 +21,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.http import HttpResponseNotAllowed, JsonResponse, StreamingHttpResponse
 
-from playground.calls import CallRefused, PreparedCall, call_prepare, parse_request, recently_prepared
+from playground.calls import CallRefused, PreparedCall, call_prepare, recently_prepared, request_payload
 from studio.accounts.access import checked_in_view, user_may
 from studio.upstream.errors import ContentFiltered, RateLimited, UpstreamError
 from studio.upstream.relay import open_stream
@@ -169,7 +169,7 @@ def call_for_request(request) -> PreparedCall:
     """The role check, the call's database work and its price, in one thread hop."""
     if not user_may(request.user, "developer"):
         raise forbidden()
-    call = call_prepare(request.user, parse_request(request.body))
+    call = call_prepare(request.user, request_payload(request))
     try:
         call.tariff = tariff_for(call.deployment)
     except Exception:  # no price is not a failed call: the record keeps an empty cost
@@ -179,7 +179,7 @@ def call_for_request(request) -> PreparedCall:
 
 def call_if_cached(request) -> PreparedCall | None:
     """The same call when its deployment and price are in memory (no database, so no thread hop), else None."""
-    payload = parse_request(request.body)
+    payload = request_payload(request)
     if not recently_prepared(payload) or not price_book_is_cached():
         return None
     call = call_prepare(request.user, payload)

@@ -15,13 +15,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from playground import sessions
-from playground.calls import CallRefused, check_body, row_id
+from playground.calls import CallRefused, check_body, request_payload, row_id
 from playground.codegen import SDK_METHOD, code_samples
+from playground.kinds.common import deployments_for
 from playground.models import Kind, PlaygroundSession
 from playground.parameters import chat_parameters
 from shared_rules.errors import EstimatorError
 from shared_rules.images import image_tokens
-from shared_rules.json_input import JSONInputError, loads_bounded
 from studio.accounts.access import developer_required, viewer_required
 from studio.resources.models import Deployment
 from studio.usage.records import tariff_for
@@ -31,21 +31,6 @@ IMPORT_LIMIT = 20 * 1024 * 1024
 
 def _json_error(message: str, status: int = 400, param: str | None = None) -> JsonResponse:
     return JsonResponse({"error": {"code": "invalid_request", "message": message, "param": param}}, status=status)
-
-
-def _payload(request) -> dict:
-    try:
-        data = loads_bounded(request.body)
-    except JSONInputError as error:
-        raise CallRefused(f"the request is not valid JSON: {error}") from error
-    if not isinstance(data, dict):
-        raise CallRefused("the request must be a JSON object")
-    return data
-
-
-def _deployments(capabilities: tuple[str, ...]) -> list[Deployment]:
-    return list(Deployment.objects.active().filter(capability__in=capabilities).select_related("resource")
-                .order_by("resource__name", "name"))
 
 
 def _deployment_option(deployment: Deployment) -> dict:
@@ -60,7 +45,7 @@ def _deployment_option(deployment: Deployment) -> dict:
 def index(request):
     recent = sessions.sessions_of(request.user)[:8]
     return render(request, "playground/index.html", {
-        "deployments": _deployments(tuple(Deployment.Capability.values)), "recent": recent,
+        "deployments": deployments_for(tuple(Deployment.Capability.values)), "recent": recent,
     })
 
 
@@ -77,7 +62,7 @@ def chat(request):
             raise Http404("No such session.") from error
     compare = [part for part in (p.strip() for p in request.GET.get("compare", "").split(","))
                if part.isascii() and part.isdigit() and len(part) < 18][:3]
-    deployments = _deployments(("chat",))
+    deployments = deployments_for(("chat",))
     context = {
         "session": session,
         "read_only": session is not None and session.owner_id != request.user.pk,
@@ -116,7 +101,7 @@ def session_list(request):
 @require_POST
 def session_save(request):
     try:
-        data = _payload(request)
+        data = request_payload(request)
         pk = data.get("id")
         session = sessions.session_save(request.user, pk=row_id(pk),
                                         kind=data.get("kind", Kind.CHAT), title=data.get("title"),
@@ -212,7 +197,7 @@ def shared_session(request, token: str):
 @require_POST
 def preset_save(request):
     try:
-        data = _payload(request)
+        data = request_payload(request)
         preset = sessions.preset_save(request.user, name=data.get("name"), system_message=data.get("system_message"),
                                       parameters=data.get("parameters", {}), shared=bool(data.get("shared")),
                                       kind=data.get("kind", Kind.CHAT))
@@ -238,7 +223,7 @@ def preset_delete(request, pk: int):
 def view_code(request):
     """POST {"deployment", "operation", "body"} -> {"python", "curl", "javascript"} (reads nothing secret)."""
     try:
-        data = _payload(request)
+        data = request_payload(request)
         operation = data.get("operation") or "chat/completions"
         if operation not in SDK_METHOD:
             raise CallRefused(f"no code samples for {operation!r}", param="operation")
@@ -260,7 +245,7 @@ def view_code(request):
 def image_cost(request):
     """The estimator's image-token rule for one attached image: POST {"deployment", "width", "height", "detail"}."""
     try:
-        data = _payload(request)
+        data = request_payload(request)
         deployment = Deployment.objects.select_related("resource").get(pk=row_id(data.get("deployment")))
         width, height = int(data.get("width")), int(data.get("height"))
         detail = data.get("detail") or "auto"
