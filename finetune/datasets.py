@@ -10,8 +10,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from finetune import shapes
 from finetune.models import Dataset
+from shared_rules import dataset_shapes as shapes
 from shared_rules import datasets as rules
 from shared_rules.datasets import LEGACY_MODELS
 from shared_rules.errors import EstimatorError
@@ -118,17 +118,13 @@ def _check_preferences(dataset: Dataset, validation_id) -> None:
     fields: dict = {"status": BackgroundValidation.Status.DONE}
     try:
         with open(dataset.file_path, "rb") as file:
-            pairs = shapes.PreferenceLines(file)
-            report = rules.validate_training_jsonl(pairs, validation.options["model"],
-                                                   max_bytes=settings.STUDIO_MAX_DATASET_BYTES, progress=progress)
-        for line, reason in pairs.problems.items():
-            report._add_error(line, reason)
-        report.errors.sort(key=lambda error: error.line)
-        report.format = Dataset.Format.PREFERENCE
+            report, shape = shapes.validate_preference_jsonl(file, validation.options["model"],
+                                                             max_bytes=settings.STUDIO_MAX_DATASET_BYTES,
+                                                             progress=progress)
         previews = _preference_previews(dataset.file_path, {e.line for e in report.errors})
         fields.update(result=dataset_estimates.report_to_json(report, previews), lines_read=progress.lines,
                       bytes_read=progress.size)
-        Dataset.objects.filter(pk=dataset.pk).update(profile=pairs.shape.as_dict())
+        Dataset.objects.filter(pk=dataset.pk).update(profile=shape.as_dict())
     except EstimatorError as error:
         fields.update(status=BackgroundValidation.Status.FAILED, error=str(error))
     except FileNotFoundError:

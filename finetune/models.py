@@ -37,7 +37,7 @@ class Dataset(models.Model):
     file_path = models.CharField(max_length=1000)
     size = models.BigIntegerField()
     validation = models.ForeignKey(BackgroundValidation, null=True, on_delete=models.SET_NULL, related_name="+")
-    profile = models.JSONField(default=dict)  # messages per example, assistant turns learned (finetune.shapes)
+    profile = models.JSONField(default=dict)  # messages per example, learned turns (dataset_shapes)
     # The report's headline, kept here when the check ends so that lists and forms never load whole reports.
     check_state = models.CharField(max_length=10, choices=CheckState, default=CheckState.CHECKING)
     examples = models.PositiveIntegerField(default=0)

@@ -61,7 +61,7 @@ def _ms(seconds: float | None) -> int | None:
 
 async def relay_events(call: PreparedCall) -> AsyncIterator[bytes]:
     """Open the upstream stream (waiting out 429s), pass its bytes through, then say how it went."""
-    record = dict(call.record)
+    record = call.record  # read only: each write builds its own dict
     started = time.perf_counter()
     attempt = 0
     while True:

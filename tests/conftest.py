@@ -35,6 +35,16 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = 1
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item, nextitem):
+    # The usage writer thread may still hold the record of a test's last call. Written while a transactional
+    # test's flush truncates the tables, it deadlocks on PostgreSQL and the flush fails: drain it before any
+    # fixture is torn down.
+    from studio.usage.records import pending_writes_flush
+
+    pending_writes_flush()
+
+
 def pytest_collection_modifyitems(items):
     # Playwright's sync API leaves an event loop running in the main thread once a browser test has run;
     # browser tests go last so that no other test (asyncio.run, the ORM's async-safety check) meets it.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared_rules.dataset_shapes import is_preference_line, validate_preference_jsonl
 from shared_rules.datasets import MIN_EXAMPLES, DatasetReport, validate_training_jsonl
 from shared_rules.json_input import loads_bounded
 
@@ -30,6 +31,8 @@ def detect_format(path: Path) -> str:
                     first = loads_bounded(raw.decode("utf-8-sig"))
                 except (ValueError, UnicodeDecodeError):  # the validation that follows names the line
                     return "chat"
+                if is_preference_line(first):
+                    return "preference"  # DPO pairs: input, preferred_output, non_preferred_output
                 return "prompt_completion" if isinstance(first, dict) and "prompt" in first else "chat"
     return "chat"
 
@@ -51,5 +54,5 @@ def validate_file(path: Path, model: str | None = None) -> Outcome:
     fmt = detect_format(path)
     probe = model or (LEGACY_PROBE_MODEL if fmt == "prompt_completion" else CHAT_PROBE_MODEL)
     with path.open("rb") as f:
-        report = validate_training_jsonl(f, probe)
+        report = validate_preference_jsonl(f, probe)[0] if fmt == "preference" else validate_training_jsonl(f, probe)
     return Outcome(report.ok, fmt, describe(report), report)

@@ -26,7 +26,7 @@ class FileRecord:
     status: str
     status_details: str | None
     path: Path
-    format: str | None  # "chat" | "prompt_completion" once a fine-tune file is processed
+    format: str | None  # "chat" | "prompt_completion" | "preference" once a fine-tune file is processed
 
     def as_api(self) -> dict[str, Any]:
         return {"object": "file", "id": self.id, "bytes": self.bytes, "created_at": self.created_at,

@@ -21,6 +21,8 @@ from engine.state import Engine
 SUFFIX = re.compile(r"^[a-zA-Z0-9_-]{1,40}$")
 MAX_EPOCHS = 50
 MAX_LR_MULTIPLIER = 10.0
+MAX_BETA = 2.0
+METHODS = ("supervised", "dpo")
 
 
 def _invalid(message: str, target: str) -> errors.ApiError:
@@ -74,7 +76,32 @@ def _hyperparameters(raw: Any, model: ModelSpec) -> dict[str, Any]:
     return out
 
 
-def _check_file(engine: Engine, file_id: Any, field: str, model: ModelSpec) -> str:
+def _method(raw: Any, model: ModelSpec, hyperparameters: Any) -> tuple[str, Any, Any]:
+    """The training method, its hyperparameters (the method's own ones win over the top-level ones) and DPO's beta
+    ("auto", or a number above 0 and at most 2)."""
+    if raw is None:
+        return "supervised", hyperparameters, None
+    if not isinstance(raw, dict) or not isinstance(raw.get("type"), str):
+        raise _invalid("'method' must be an object with a 'type': supervised or dpo.", "method.type")
+    kind = raw["type"]
+    if kind not in METHODS:
+        raise _invalid(f"The method '{kind}' is not supported here; use supervised or dpo.", "method.type")
+    if kind == "dpo" and model.token_model in ("babbage-002", "davinci-002"):
+        raise _invalid(f"{model.id} takes prompt/completion examples and cannot be trained with DPO.", "method.type")
+    options = raw.get(kind) or {}
+    if not isinstance(options, dict) or not isinstance(options.get("hyperparameters") or {}, dict):
+        raise _invalid(f"'method.{kind}.hyperparameters' must be an object.", f"method.{kind}.hyperparameters")
+    own = dict(options.get("hyperparameters") or {})
+    beta = own.pop("beta", "auto") if kind == "dpo" else "auto"
+    if beta not in ("auto", None) and not (isinstance(beta, int | float) and not isinstance(beta, bool)
+                                          and 0 < beta <= MAX_BETA):
+        raise _invalid(f"method.dpo.hyperparameters.beta must be 'auto' or a number above 0 and at most "
+                       f"{MAX_BETA:g}, got {beta!r}.", "method.dpo.hyperparameters.beta")
+    merged = {**(hyperparameters if isinstance(hyperparameters, dict) else {}), **own} if own else hyperparameters
+    return kind, merged, None if beta in ("auto", None) else float(beta)
+
+
+def _check_file(engine: Engine, file_id: Any, field: str, model: ModelSpec, method: str = "supervised") -> str:
     if not isinstance(file_id, str) or not file_id:
         raise _invalid(f"The '{field}' field must be a file id.", field)
     record = engine.files.get(file_id)
@@ -86,22 +113,28 @@ def _check_file(engine: Engine, file_id: Any, field: str, model: ModelSpec) -> s
         detail = f": {record.status_details}" if record.status_details else ""
         raise errors.authoring(400, "unexpectedEntityState", f"The file '{file_id}' is not ready for fine-tuning "
                                f"(status '{record.status}'){detail}. Wait until it is 'processed'.", field)
-    wanted = "prompt_completion" if model.token_model in ("babbage-002", "davinci-002") else "chat"
+    if method == "dpo":
+        wanted = "preference"
+    else:
+        wanted = "prompt_completion" if model.token_model in ("babbage-002", "davinci-002") else "chat"
     if record.format and record.format != wanted:
-        shape = '{"prompt", "completion"}' if wanted == "prompt_completion" else '{"messages": [...]}'
-        raise _invalid(f"The file '{file_id}' holds {record.format.replace('_', '/')} examples, but {model.id} "
-                       f"needs {shape} lines.", field)
+        shape = {"prompt_completion": '{"prompt", "completion"}', "chat": '{"messages": [...]}',
+                 "preference": '{"input", "preferred_output", "non_preferred_output"}'}[wanted]
+        training = "DPO" if method == "dpo" else "supervised"
+        raise _invalid(f"The file '{file_id}' holds {record.format.replace('_', '/')} examples, but {training} "
+                       f"training of {model.id} needs {shape} lines.", field)
     return file_id
 
 
 def create_job(engine: Engine, body: dict[str, Any]) -> Job:
     """Validate a create request and store the new job (pending); the scheduler takes it from there."""
     model = _base_model(engine, body.get("model"))
-    training = _check_file(engine, body.get("training_file"), "training_file", model)
+    method, requested, beta = _method(body.get("method"), model, body.get("hyperparameters"))
+    training = _check_file(engine, body.get("training_file"), "training_file", model, method)
     validation = body.get("validation_file")
     if validation is not None:
-        validation = _check_file(engine, validation, "validation_file", model)
-    hyperparameters = _hyperparameters(body.get("hyperparameters"), model)
+        validation = _check_file(engine, validation, "validation_file", model, method)
+    hyperparameters = _hyperparameters(requested, model)
     suffix = body.get("suffix")
     if suffix is not None and (not isinstance(suffix, str) or not SUFFIX.match(suffix)):
         raise _invalid("'suffix' must be 1 to 40 characters from a-z, A-Z, 0-9, '_' and '-'.", "suffix")
@@ -117,6 +150,7 @@ def create_job(engine: Engine, body: dict[str, Any]) -> Job:
         id=job_id, created_at=int(time.time()), status="pending", model=model.id, base_name=model.name,
         base_version=model.version, training_file=training, validation_file=validation, requested=hyperparameters,
         suffix=suffix, seed=seed, planned_model=planned, queued_until=time.time() + engine.config.job_queue_seconds,
+        method=method, beta=beta,
     )
     with engine.db.transaction():
         engine.jobs.save(job)

@@ -32,7 +32,7 @@ def launch(engine: Engine, job: Job) -> None:
         "base_gguf": str(asset_path(source.asset)), "training_file": str(engine.files.get(job.training_file).path),
         "validation_file": str(validation.path) if validation else None, "n_epochs": job.n_epochs,
         "batch_size": job.batch_size, "learning_rate_multiplier": job.learning_rate_multiplier, "seed": job.seed,
-        "name": job.planned_model,
+        "name": job.planned_model, "method": job.method, "beta": job.beta,
     })
     job.estimated_finish = int(time.time() + job.total_steps * SECONDS_PER_STEP_GUESS)
 

@@ -45,6 +45,8 @@ class Job:
     current_step: int = 0
     last_step_at: float = 0.0
     fail_at_step: int | None = None  # the configured failure trigger was found in the training data
+    method: str = "supervised"  # or "dpo" (preference pairs)
+    beta: float | None = None  # DPO only; None is "auto"
 
     @property
     def total_steps(self) -> int:
@@ -69,8 +71,15 @@ class Job:
             "result_files": self.result_files, "trained_tokens": self.trained_tokens,
             "hyperparameters": self.hyperparameters(), "suffix": self.suffix, "seed": self.seed,
             "estimated_finish": self.estimated_finish, "error": self.error, "organization_id": None,
-            "integrations": None,
+            "integrations": None, "method": self.method_as_api(),
         }
+
+    def method_as_api(self) -> dict[str, Any]:
+        """The method object of OpenAI's job shape, its hyperparameters as the job's own."""
+        hyperparameters = self.hyperparameters()
+        if self.method == "dpo":
+            hyperparameters["beta"] = self.beta if self.beta is not None else "auto"
+        return {"type": self.method, self.method: {"hyperparameters": hyperparameters}}
 
 
 def new_id(prefix: str) -> str:

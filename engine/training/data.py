@@ -45,6 +45,25 @@ def encode_chat(example: dict[str, Any], tokenize: Callable[[str], list[int]], m
     return Example(ids[:max_tokens], labels[:max_tokens])
 
 
-def batches(examples: list[Example], size: int, order: list[int]) -> list[list[Example]]:
+@dataclass
+class Pair:
+    """A DPO example: the same prompt with the preferred and the non-preferred answer, only the answers learned."""
+
+    preferred: Example
+    non_preferred: Example
+
+    @property
+    def learned_tokens(self) -> int:
+        return min(self.preferred.learned_tokens, self.non_preferred.learned_tokens)
+
+
+def encode_pair(example: dict[str, Any], tokenize: Callable[[str], list[int]], max_tokens: int) -> Pair:
+    # Earlier assistant turns in the input are context, not an answer to prefer: never learned.
+    prompt = [{**m, "weight": 0} if m.get("role") == "assistant" else m for m in example["input"]["messages"]]
+    return Pair(*(encode_chat({"messages": prompt + [{**example[key][0], "weight": 1}]}, tokenize, max_tokens)
+                  for key in ("preferred_output", "non_preferred_output")))
+
+
+def batches(examples: list[Any], size: int, order: list[int]) -> list[list[Any]]:
     picked = [examples[i] for i in order]
     return [picked[i:i + size] for i in range(0, len(picked), size)]

@@ -19,13 +19,14 @@ from typing import Any
 
 from engine.backends.registry import THREADS
 from engine.training.convert import ensure_model_folder
-from engine.training.data import IGNORE, Example, batches, encode_chat, read_jsonl
+from engine.training.data import IGNORE, Example, Pair, batches, encode_chat, encode_pair, read_jsonl
 from engine.training.export import export_gguf
 
 BASE_LEARNING_RATE = 1e-3  # LoRA on a 135M model: the multiplier scales this
 LORA_RANK = 8
 LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj"]
 MAX_EXAMPLE_TOKENS = 1024
+DEFAULT_BETA = 0.1  # OpenAI's default for DPO: how far the tuned model may move from the base model
 
 
 class Progress:
@@ -70,13 +71,44 @@ def _loss_and_accuracy(model: Any, batch: list[Example], pad_id: int) -> tuple[A
     return out.loss, correct / max(1, learned.sum().item())
 
 
-def _evaluate(model: Any, examples: list[Example], pad_id: int, size: int) -> tuple[float, float]:
+def _sequence_logprobs(model: Any, examples: list[Example], pad_id: int) -> tuple[Any, Any, Any, Any]:
+    """Each example's summed log-probability of its learned tokens, with the logits and targets behind it."""
+    import torch
+
+    ids, mask, labels = _batch_tensors(examples, pad_id)
+    logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1]
+    target = labels[:, 1:]
+    learned = target != IGNORE
+    picked = torch.gather(logits.log_softmax(-1), 2, target.clamp(min=0).unsqueeze(-1)).squeeze(-1)
+    return (picked * learned).sum(-1), logits, target, learned
+
+
+def _dpo_loss_and_accuracy(model: Any, batch: list[Pair], pad_id: int, beta: float) -> tuple[Any, float]:
+    """Direct preference optimization against the base model (the adapter switched off): the loss starts at ln 2,
+    when both answers are as likely as under the base, and falls as the preferred one gains on the other. The
+    accuracy is the token accuracy on the preferred answers, as the supervised runs report it."""
+    import torch
+    import torch.nn.functional as functional
+
+    examples = [pair.preferred for pair in batch] + [pair.non_preferred for pair in batch]
+    policy, logits, target, learned = _sequence_logprobs(model, examples, pad_id)
+    with torch.no_grad(), model.disable_adapter():
+        reference = _sequence_logprobs(model, examples, pad_id)[0]
+    n = len(batch)
+    margin = (policy[:n] - reference[:n]) - (policy[n:] - reference[n:])
+    loss = -functional.logsigmoid(beta * margin).mean()
+    preferred = learned[:n]
+    correct = ((logits[:n].argmax(-1) == target[:n]) & preferred).sum().item()
+    return loss, correct / max(1, preferred.sum().item())
+
+
+def _evaluate(loss_and_accuracy: Any, examples: list[Any], size: int) -> tuple[float, float]:
     import torch
 
     losses, accuracies = [], []
     with torch.no_grad():
         for batch in batches(examples, size, list(range(len(examples)))):
-            loss, accuracy = _loss_and_accuracy(model, batch, pad_id)
+            loss, accuracy = loss_and_accuracy(batch)
             losses.append(loss.item())
             accuracies.append(accuracy)
     return sum(losses) / len(losses), sum(accuracies) / len(accuracies)
@@ -116,23 +148,34 @@ def train(job_dir: Path) -> None:
     def tokenize(text: str) -> list[int]:
         return tokenizer(text, add_special_tokens=False)["input_ids"]
 
-    training = [encode_chat(e, tokenize, MAX_EXAMPLE_TOKENS) for e in read_jsonl(Path(spec["training_file"]))]
+    dpo = spec.get("method") == "dpo"
+    encode = encode_pair if dpo else encode_chat
+    training = [encode(e, tokenize, MAX_EXAMPLE_TOKENS) for e in read_jsonl(Path(spec["training_file"]))]
     training = [e for e in training if e.learned_tokens]
-    validation = ([encode_chat(e, tokenize, MAX_EXAMPLE_TOKENS) for e in read_jsonl(Path(spec["validation_file"]))]
+    validation = ([encode(e, tokenize, MAX_EXAMPLE_TOKENS) for e in read_jsonl(Path(spec["validation_file"]))]
                   if spec.get("validation_file") else [])
     validation = [e for e in validation if e.learned_tokens]
     if not training:
-        raise ValueError("no example has an assistant message to learn (all have weight 0)")
+        raise ValueError("no example has an assistant answer to learn (all have weight 0 or were cut at "
+                         f"{MAX_EXAMPLE_TOKENS} tokens)")
     model = get_peft_model(model, LoraConfig(r=LORA_RANK, lora_alpha=2 * LORA_RANK, lora_dropout=0.0,
                                              target_modules=LORA_TARGETS, task_type="CAUSAL_LM"))
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad],
                                   lr=BASE_LEARNING_RATE * spec["learning_rate_multiplier"])
+    beta = spec.get("beta") or DEFAULT_BETA
+
+    def loss_and_accuracy(batch: list[Any]) -> tuple[Any, float]:
+        if dpo:
+            return _dpo_loss_and_accuracy(model, batch, pad_id, beta)
+        return _loss_and_accuracy(model, batch, pad_id)
+
     size, epochs = spec["batch_size"], spec["n_epochs"]
     steps_per_epoch = math.ceil(len(training) / size)
     total = steps_per_epoch * epochs
     config = model.get_base_model().config
     heads = (config.num_attention_heads, config.num_key_value_heads or config.num_attention_heads)
-    progress.write("message", message=f"Training {len(training)} examples for {epochs} epochs ({total} steps, "
+    what = f"DPO (beta {beta:g}) on {len(training)} preference pairs" if dpo else f"{len(training)} examples"
+    progress.write("message", message=f"Training {what} for {epochs} epochs ({total} steps, "
                                       f"LoRA r={LORA_RANK} on {', '.join(LORA_TARGETS)}).")
     step = 0
     rng = random.Random(spec["seed"])
@@ -142,7 +185,7 @@ def train(job_dir: Path) -> None:
         rng.shuffle(order)
         for batch in batches(training, size, order):
             started = time.monotonic()
-            loss, accuracy = _loss_and_accuracy(model, batch, pad_id)
+            loss, accuracy = loss_and_accuracy(batch)
             loss.backward()
             optimizer.step()
             optimizer.zero_grad()
@@ -153,10 +196,10 @@ def train(job_dir: Path) -> None:
                 model.eval()
                 pick = validation[(step - 1) % len(validation)]
                 row["valid_loss"], row["valid_mean_token_accuracy"] = (
-                    round(v, 5) for v in _evaluate(model, [pick], pad_id, 1))
+                    round(v, 5) for v in _evaluate(loss_and_accuracy, [pick], 1))
                 if step % steps_per_epoch == 0:
                     row["full_valid_loss"], row["full_valid_mean_token_accuracy"] = (
-                        round(v, 5) for v in _evaluate(model, validation, pad_id, size))
+                        round(v, 5) for v in _evaluate(loss_and_accuracy, validation, size))
                 model.train()
             progress.write("step", total_steps=total, seconds=round(time.monotonic() - started, 3), **row)
             if Stop.requested:

@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
 
-from playground.kinds.common import KindRefused, record_call, record_failure
+from playground.kinds.common import CallRefused, record_call, record_failure
 from shared_rules import pricing
 from shared_rules.models import base_name
 from studio.upstream import media
@@ -54,14 +54,14 @@ def megabytes(size: int) -> str:
 def upload_checked(name: str, size: int) -> str:
     """The file's name, when Whisper may take it: size and type checked before a byte goes upstream."""
     if size > UPLOAD_LIMIT:
-        raise KindRefused(f"{name} is {megabytes(size)}; Whisper takes at most {megabytes(UPLOAD_LIMIT)} per file. "
+        raise CallRefused(f"{name} is {megabytes(size)}; Whisper takes at most {megabytes(UPLOAD_LIMIT)} per file. "
                           "Nothing was sent: shorten the recording or compress it (mp3 or ogg at a lower bit rate).",
                           param="file", status=413)
     if size == 0:
-        raise KindRefused(f"{name} is empty", param="file")
+        raise CallRefused(f"{name} is empty", param="file")
     extension = PurePath(name).suffix.lower().lstrip(".")
     if extension not in EXTENSIONS:
-        raise KindRefused(f"{name}: Whisper reads {', '.join(EXTENSIONS)} files", param="file")
+        raise CallRefused(f"{name}: Whisper reads {', '.join(EXTENSIONS)} files", param="file")
     return name
 
 
@@ -79,9 +79,9 @@ def _float(raw: Any, name: str, low: float, high: float) -> float | None:
     try:
         value = float(raw)
     except (TypeError, ValueError) as error:
-        raise KindRefused(f"{name} must be a number", param=name) from error
+        raise CallRefused(f"{name} must be a number", param=name) from error
     if not low <= value <= high:
-        raise KindRefused(f"{name} must be between {low:g} and {high:g}", param=name)
+        raise CallRefused(f"{name} must be between {low:g} and {high:g}", param=name)
     return value
 
 
@@ -98,10 +98,10 @@ def transcribe(user, deployment, *, data: bytes, filename: str, fields: dict[str
     translate = fields.get("task") == "translate"
     response_format = fields.get("response_format") or "json"
     if response_format not in RESPONSE_FORMATS:
-        raise KindRefused(f"response_format must be one of {', '.join(RESPONSE_FORMATS)}", param="response_format")
+        raise CallRefused(f"response_format must be one of {', '.join(RESPONSE_FORMATS)}", param="response_format")
     language = (fields.get("language") or "").strip().lower()
     if language and (len(language) != 2 or not language.isalpha()):
-        raise KindRefused("language must be an ISO-639-1 code such as en or de", param="language")
+        raise CallRefused("language must be an ISO-639-1 code such as en or de", param="language")
     granularities = [g for g in fields.get("granularities", []) if g in GRANULARITIES]
     temperature = _float(fields.get("temperature"), "temperature", 0.0, 1.0)
     prompt = (fields.get("prompt") or "").strip()[:2000] or None
@@ -130,15 +130,15 @@ def transcribe(user, deployment, *, data: bytes, filename: str, fields: dict[str
 def speech_request(data: dict[str, Any]) -> dict[str, Any]:
     text = data.get("input")
     if not isinstance(text, str) or not text.strip():
-        raise KindRefused("type the text to speak", param="input")
+        raise CallRefused("type the text to speak", param="input")
     if len(text) > SPEECH_LIMIT:
-        raise KindRefused(f"the text has {len(text)} characters; speech takes at most {SPEECH_LIMIT}", param="input")
+        raise CallRefused(f"the text has {len(text)} characters; speech takes at most {SPEECH_LIMIT}", param="input")
     voice = data.get("voice") or "alloy"
     if voice not in VOICES:
-        raise KindRefused(f"voice must be one of {', '.join(VOICES)}", param="voice")
+        raise CallRefused(f"voice must be one of {', '.join(VOICES)}", param="voice")
     response_format = data.get("response_format") or "mp3"
     if response_format not in SPEECH_FORMATS:
-        raise KindRefused(f"format must be one of {', '.join(SPEECH_FORMATS)}", param="response_format")
+        raise CallRefused(f"format must be one of {', '.join(SPEECH_FORMATS)}", param="response_format")
     speed = _float(data.get("speed"), "speed", 0.25, 4.0)
     return {"text": text, "voice": voice, "response_format": response_format, "speed": speed}
 

@@ -9,25 +9,16 @@ from django.http import Http404, JsonResponse
 from django.http.response import HttpResponseBase
 
 from playground import sessions
+from playground.calls import CallRefused
 from playground.models import PlaygroundSession
 from playground.stream import status_of_error
-from shared_rules.json_input import JSONInputError, loads_bounded
 from studio.resources.models import Deployment
 from studio.upstream.errors import ContentFiltered, RateLimited, UpstreamError
 from studio.usage.records import record_fields_for, usage_record
 
 
-class KindRefused(ValueError):
-    """The request cannot be sent as it is; the message says why and is safe to show (the input stays)."""
-
-    def __init__(self, message: str, *, param: str | None = None, status: int = 400) -> None:
-        super().__init__(message)
-        self.message, self.param, self.status = message, param, status
-
-
-def refused_answer(refused: KindRefused) -> JsonResponse:
-    return JsonResponse({"error": {"code": "invalid_request", "message": refused.message, "param": refused.param}},
-                        status=refused.status)
+def refused_answer(refused: CallRefused) -> JsonResponse:
+    return JsonResponse(refused.as_json(), status=refused.status)
 
 
 def upstream_answer(error: UpstreamError, **extra: Any) -> JsonResponse:
@@ -48,23 +39,13 @@ def answers_json(view):
     def wrapped(request, *args, **kwargs):
         try:
             result = view(request, *args, **kwargs)
-        except KindRefused as refused:
+        except CallRefused as refused:
             return refused_answer(refused)
         except UpstreamError as error:
             return upstream_answer(error)
         return result if isinstance(result, HttpResponseBase) else JsonResponse(result)
 
     return wrapped
-
-
-def payload_of(request) -> dict[str, Any]:
-    try:
-        data = loads_bounded(request.body)
-    except JSONInputError as error:
-        raise KindRefused(f"the request is not valid JSON: {error}") from error
-    if not isinstance(data, dict):
-        raise KindRefused("the request must be a JSON object")
-    return data
 
 
 def deployments_for(capabilities: tuple[str, ...]) -> list[Deployment]:
@@ -78,10 +59,10 @@ def deployment_for(pk: Any, capabilities: tuple[str, ...], what: str) -> Deploym
             raise ValueError(pk)
         deployment = Deployment.objects.active().select_related("resource").get(pk=int(pk))
     except (TypeError, ValueError, OverflowError, Deployment.DoesNotExist) as error:
-        raise KindRefused("choose a deployment (the one picked no longer exists)", param="deployment",
+        raise CallRefused("choose a deployment (the one picked no longer exists)", param="deployment",
                           status=404) from error
     if deployment.capability not in capabilities:
-        raise KindRefused(f"{deployment.name} is a {deployment.get_capability_display().lower()} deployment; "
+        raise CallRefused(f"{deployment.name} is a {deployment.get_capability_display().lower()} deployment; "
                           f"{what} needs {' or '.join(capabilities)}", param="deployment")
     return deployment
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from playground.calls import CallRefused, check_body
-from playground.kinds.common import KindRefused, record_call, record_failure
+from playground.kinds.common import record_call, record_failure
 from studio.upstream import media
 from studio.upstream.errors import UpstreamError
 from studio.usage.models import UsageRecord
@@ -73,14 +73,14 @@ def _probability(logprob: Any) -> float | None:
 
 
 def token_views(logprobs: Any) -> list[TokenView]:
-    """One view per token of a choice's `logprobs` object; KindRefused when the object is not that shape."""
+    """One view per token of a choice's `logprobs` object; CallRefused when the object is not that shape."""
     if not isinstance(logprobs, dict):
-        raise KindRefused("logprobs must be the choice's logprobs object", param="logprobs")
+        raise CallRefused("logprobs must be the choice's logprobs object", param="logprobs")
     tokens = logprobs.get("tokens") or []
     values = logprobs.get("token_logprobs") or []
     tops = logprobs.get("top_logprobs") or []
     if not isinstance(tokens, list) or not isinstance(values, list) or not isinstance(tops, list):
-        raise KindRefused("logprobs needs the lists tokens, token_logprobs and top_logprobs", param="logprobs")
+        raise CallRefused("logprobs needs the lists tokens, token_logprobs and top_logprobs", param="logprobs")
     views = []
     for index, token in enumerate(tokens[:MAX_TOKENS_SHOWN]):
         logprob = values[index] if index < len(values) else None
@@ -99,11 +99,11 @@ def token_views(logprobs: Any) -> list[TokenView]:
 def choices_view(choices: Any) -> list[dict[str, Any]]:
     """The per-token view of every choice the page sends: [{"index", "logprobs"}]."""
     if not isinstance(choices, list) or not choices:
-        raise KindRefused("send the choices whose logprobs to show", param="choices")
+        raise CallRefused("send the choices whose logprobs to show", param="choices")
     shown = []
     for choice in choices[:20]:
         if not isinstance(choice, dict):
-            raise KindRefused("each choice must be an object", param="choices")
+            raise CallRefused("each choice must be an object", param="choices")
         views = token_views(choice.get("logprobs"))
         known = [v.probability for v in views if v.probability is not None]
         shown.append({"index": choice.get("index", 0), "tokens": views,
@@ -114,10 +114,7 @@ def choices_view(choices: Any) -> list[dict[str, Any]]:
 
 def completions_run(user, deployment, body: Any) -> dict[str, Any]:
     """One non-streamed completion: the answer as the endpoint sent it, with tokens, cost and latency recorded."""
-    try:
-        body = check_body("completions", body)
-    except CallRefused as refused:
-        raise KindRefused(refused.message, param=refused.param) from refused
+    body = check_body("completions", body)
     tariff = tariff_for(deployment)
     try:
         answer = media.completions_create(deployment.resource, deployment.name, body)

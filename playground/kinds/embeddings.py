@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from playground.kinds.common import KindRefused, record_call, record_failure
+from playground.kinds.common import CallRefused, record_call, record_failure
 from shared_rules.errors import EstimatorError
 from shared_rules.models import base_name
 from shared_rules.tokens import count_text_tokens
@@ -52,12 +52,12 @@ def clean_inputs(raw: Any) -> list[str]:
     if isinstance(raw, str):
         raw = raw.splitlines()
     if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
-        raise KindRefused("inputs must be texts, one per line", param="inputs")
+        raise CallRefused("inputs must be texts, one per line", param="inputs")
     inputs = [item.strip() for item in raw if item.strip()]
     if not inputs:
-        raise KindRefused("type at least one input (one per line)", param="inputs")
+        raise CallRefused("type at least one input (one per line)", param="inputs")
     if len(inputs) > MAX_INPUTS:
-        raise KindRefused(f"{len(inputs)} inputs: the playground compares at most {MAX_INPUTS} at once",
+        raise CallRefused(f"{len(inputs)} inputs: the playground compares at most {MAX_INPUTS} at once",
                           param="inputs")
     return inputs
 
@@ -66,15 +66,15 @@ def clean_dimensions(model: str, raw: Any) -> int | None:
     if raw in (None, ""):
         return None
     if not dimensions_settable(model):
-        raise KindRefused(f"{model} has a fixed vector size; dimensions is for text-embedding-3 models only",
+        raise CallRefused(f"{model} has a fixed vector size; dimensions is for text-embedding-3 models only",
                           param="dimensions")
     try:
         value = int(raw)
     except (TypeError, ValueError) as error:
-        raise KindRefused("dimensions must be a whole number", param="dimensions") from error
+        raise CallRefused("dimensions must be a whole number", param="dimensions") from error
     native = native_dimensions(model) or 3072
     if not 1 <= value <= native:
-        raise KindRefused(f"dimensions must be between 1 and {native} for {model}", param="dimensions")
+        raise CallRefused(f"dimensions must be between 1 and {native} for {model}", param="dimensions")
     return value
 
 
@@ -108,7 +108,7 @@ def embeddings_run(user, deployment, *, inputs: Any, dimensions: Any = None, que
         tokens = _tokens(text, deployment.model_name)
         if tokens > MAX_INPUT_TOKENS:
             which = "the query" if index == len(texts) else f"input {index + 1}"
-            raise KindRefused(f"{which} has {tokens} tokens; an embedding input takes at most {MAX_INPUT_TOKENS}",
+            raise CallRefused(f"{which} has {tokens} tokens; an embedding input takes at most {MAX_INPUT_TOKENS}",
                               param="inputs")
     tariff = tariff_for(deployment)
     started = time.perf_counter()

@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
-from playground.kinds.common import KindRefused, record_call, record_failure
+from playground.kinds.common import CallRefused, record_call, record_failure
 from playground.models import PlaygroundSession, StoredImage
 from shared_rules import image_generation, pricing
 from shared_rules.errors import EstimatorError
@@ -61,7 +61,7 @@ def options_for(model: str) -> dict[str, Any]:
 def _one_of(data: dict, key: str, allowed: list[str], default: str | None) -> str | None:
     value = data.get(key) or default
     if value is not None and value not in allowed:
-        raise KindRefused(f"{key} must be one of {', '.join(allowed)}", param=key)
+        raise CallRefused(f"{key} must be one of {', '.join(allowed)}", param=key)
     return value
 
 
@@ -70,9 +70,9 @@ def image_body(model: str, data: dict[str, Any]) -> dict[str, Any]:
     options = options_for(model)
     prompt = data.get("prompt")
     if not isinstance(prompt, str) or not prompt.strip():
-        raise KindRefused("describe the picture: the prompt is empty", param="prompt")
+        raise CallRefused("describe the picture: the prompt is empty", param="prompt")
     if len(prompt) > options["prompt_limit"]:
-        raise KindRefused(f"the prompt has {len(prompt)} characters; {model} takes at most "
+        raise CallRefused(f"the prompt has {len(prompt)} characters; {model} takes at most "
                           f"{options['prompt_limit']}", param="prompt")
     body: dict[str, Any] = {"prompt": prompt, "n": 1,
                             "size": _one_of(data, "size", options["sizes"], options["sizes"][0]),
@@ -81,17 +81,17 @@ def image_body(model: str, data: dict[str, Any]) -> dict[str, Any]:
         body["background"] = _one_of(data, "background", options["backgrounds"], "auto")
         body["output_format"] = _one_of(data, "output_format", options["output_formats"], "png")
         if body["background"] == "transparent" and body["output_format"] == "jpeg":
-            raise KindRefused("a transparent background needs png or webp (jpeg has no transparency)",
+            raise CallRefused("a transparent background needs png or webp (jpeg has no transparency)",
                               param="background")
         compression = data.get("output_compression")
         if compression not in (None, "") and body["output_format"] in ("jpeg", "webp"):
             try:
                 body["output_compression"] = int(compression)
             except (TypeError, ValueError) as error:
-                raise KindRefused("compression must be a whole number from 0 to 100",
+                raise CallRefused("compression must be a whole number from 0 to 100",
                                   param="output_compression") from error
             if not 0 <= body["output_compression"] <= 100:
-                raise KindRefused("compression must be between 0 and 100", param="output_compression")
+                raise CallRefused("compression must be between 0 and 100", param="output_compression")
     else:
         body["style"] = _one_of(data, "style", options["styles"], "vivid")
         body["response_format"] = "url"  # the default; the bytes are fetched at once since the link expires

@@ -10,17 +10,16 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
+from playground.calls import CallRefused, parse_request
 from playground.codegen import code_samples
 from playground.kinds import audio, completions, embeddings, images
 from playground.kinds.common import (
-    KindRefused,
     answers_json,
     deployment_for,
     deployment_option,
     deployments_for,
     own_session,
     page_data,
-    payload_of,
     session_of_request,
     upstream_answer,
 )
@@ -58,7 +57,7 @@ def completions_page(request):
 @answers_json
 def completions_run(request):
     """POST {"deployment", "body"}: a completion in one answer (best_of, or logprobs for every token at once)."""
-    data = payload_of(request)
+    data = parse_request(request.body)
     deployment = deployment_for(data.get("deployment"), COMPLETION_CAPABILITIES, "completions")
     return completions.completions_run(request.user, deployment, data.get("body"))
 
@@ -68,7 +67,7 @@ def completions_run(request):
 @answers_json
 def completion_tokens(request):
     """POST {"choices": [{"index", "logprobs"}]} -> the per-token view (HTML); nothing is sent upstream."""
-    shown = completions.choices_view(payload_of(request).get("choices"))
+    shown = completions.choices_view(parse_request(request.body).get("choices"))
     return render(request, "playground/_completion_tokens.html", {"choices": shown})
 
 
@@ -87,7 +86,7 @@ def embeddings_page(request):
 @require_POST
 @answers_json
 def embeddings_run(request):
-    data = payload_of(request)
+    data = parse_request(request.body)
     deployment = deployment_for(data.get("deployment"), ("embeddings",), "embeddings")
     return embeddings.embeddings_run(request.user, deployment, inputs=data.get("inputs"),
                                      dimensions=data.get("dimensions"), query=data.get("query") or "")
@@ -106,7 +105,7 @@ def images_page(request):
 @require_POST
 @answers_json
 def images_generate(request):
-    data = payload_of(request)
+    data = parse_request(request.body)
     deployment = deployment_for(data.get("deployment"), ("images",), "image generation")
     try:
         stored, details = images.images_generate(request.user, deployment, data,
@@ -153,11 +152,11 @@ def audio_transcribe(request):
     granularities, duration (seconds, as the browser measured it)."""
     upload = request.FILES.get("file")
     if upload is None:
-        raise KindRefused("choose an audio file or record one", param="file")
+        raise CallRefused("choose an audio file or record one", param="file")
     audio.upload_checked(upload.name, upload.size)  # before reading it, and before anything goes upstream
     deployment = deployment_for(request.POST.get("deployment"), ("audio",), "transcription")
     if audio.is_speech_model(deployment.model_name):
-        raise KindRefused(f"{deployment.name} is a text-to-speech deployment; pick a Whisper one",
+        raise CallRefused(f"{deployment.name} is a text-to-speech deployment; pick a Whisper one",
                           param="deployment")
     fields = {key: request.POST.get(key) for key in
               ("task", "response_format", "language", "prompt", "temperature", "duration")}
@@ -170,10 +169,10 @@ def audio_transcribe(request):
 @answers_json
 def audio_speech(request):
     """JSON {deployment, input, voice, response_format, speed} -> the audio, its figures in X-Studio-* headers."""
-    data = payload_of(request)
+    data = parse_request(request.body)
     deployment = deployment_for(data.get("deployment"), ("audio",), "speech")
     if not audio.is_speech_model(deployment.model_name):
-        raise KindRefused(f"{deployment.name} transcribes; pick a text-to-speech deployment", param="deployment")
+        raise CallRefused(f"{deployment.name} transcribes; pick a text-to-speech deployment", param="deployment")
     answer, figures = audio.speak(request.user, deployment, data)
     response = HttpResponse(answer.data, content_type=audio.SPEECH_TYPES.get(figures["format"],
                                                                              answer.content_type))
@@ -191,15 +190,15 @@ def audio_speech(request):
 @answers_json
 def audio_code(request):
     """View code for a transcription or translation: the form fields, and the file as a local file name."""
-    data = payload_of(request)
+    data = parse_request(request.body)
     deployment = deployment_for(data.get("deployment"), ("audio",), "audio")
     operation = data.get("operation")
     if operation not in ("audio/transcriptions", "audio/translations", "audio/speech"):
-        raise KindRefused("operation must be audio/transcriptions, audio/translations or audio/speech",
+        raise CallRefused("operation must be audio/transcriptions, audio/translations or audio/speech",
                           param="operation")
     body = data.get("body")
     if not isinstance(body, dict):
-        raise KindRefused("body must be a JSON object", param="body")
+        raise CallRefused("body must be a JSON object", param="body")
     filename = str(data.get("filename") or "audio.wav")[:200]
     files = {} if operation == "audio/speech" else {"file": filename}
     return code_samples(deployment, operation, body, files=files).as_json()

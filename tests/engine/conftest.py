@@ -139,6 +139,14 @@ def training_jsonl(examples: int = 10, extra: str = "") -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+def preference_jsonl(pairs: int = 10) -> bytes:
+    lines = [json.dumps({"input": {"messages": [{"role": "user", "content": f"Name river number {i}."}]},
+                         "preferred_output": [{"role": "assistant", "content": f"River {i} is the Danube."}],
+                         "non_preferred_output": [{"role": "assistant", "content": "I do not know."}]})
+             for i in range(pairs)]
+    return ("\n".join(lines) + "\n").encode()
+
+
 def upload_training_file(sdk: AzureOpenAI, data: bytes, name: str = "train.jsonl", wait: bool = True):
     file = sdk.files.create(file=(name, io.BytesIO(data)), purpose="fine-tune")
     deadline = time.monotonic() + 30

@@ -10,7 +10,7 @@ import openai
 import pytest
 
 from shared_rules.datasets import billed_training_tokens, validate_training_jsonl
-from tests.engine.conftest import training_jsonl, upload_training_file
+from tests.engine.conftest import preference_jsonl, training_jsonl, upload_training_file
 
 TERMINAL = ("succeeded", "failed", "cancelled")
 
@@ -172,6 +172,10 @@ def test_prompt_completion_data_trains_babbage(sdk):
     ({"suffix": "has spaces"}, "suffix"),
     ({"suffix": "x" * 41}, "suffix"),
     ({"seed": -5}, "seed"),
+    ({"method": {"type": "reinforcement"}}, "method.type"),
+    ({"method": "dpo"}, "method.type"),
+    ({"method": {"type": "supervised", "supervised": {"hyperparameters": {"n_epochs": 99}}}},
+     "hyperparameters.n_epochs"),
 ])
 def test_invalid_create_requests_are_400_invalid_payload(http, engine, training_file, overrides, target):
     body = {"model": "gpt-4o-mini", "training_file": training_file.id, **overrides}
@@ -186,3 +190,40 @@ def test_a_file_that_failed_validation_cannot_start_a_job(sdk):
     with pytest.raises(openai.BadRequestError) as refused:
         sdk.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=broken.id)
     assert refused.value.body["code"] == "unexpectedEntityState"
+
+
+def test_a_dpo_job_trains_on_preference_pairs_and_says_so(sdk, training_file):
+    pairs = upload_training_file(sdk, preference_jsonl(10), "pairs.jsonl")
+    assert pairs.status == "processed"
+    job = sdk.fine_tuning.jobs.create(
+        model="gpt-4o-mini", training_file=pairs.id,
+        method={"type": "dpo", "dpo": {"hyperparameters": {"beta": 0.25, "n_epochs": 1}}})
+    assert job.method.type == "dpo" and job.method.dpo.hyperparameters.beta == 0.25
+    job = wait_for(sdk, job.id)
+    assert job.status == "succeeded" and job.hyperparameters.n_epochs == 1
+    assert job.method.dpo.hyperparameters.n_epochs == 1
+    # Pairs and chat examples are not interchangeable: each method names the lines it needs.
+    with pytest.raises(openai.BadRequestError) as chat_for_dpo:
+        sdk.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=training_file.id, method={"type": "dpo"})
+    assert chat_for_dpo.value.body["target"] == "training_file"
+    assert "preferred_output" in chat_for_dpo.value.body["message"]
+    with pytest.raises(openai.BadRequestError) as pairs_for_supervised:
+        sdk.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=pairs.id)
+    assert pairs_for_supervised.value.body["target"] == "training_file"
+    with pytest.raises(openai.BadRequestError) as beta:
+        sdk.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=pairs.id,
+                                    method={"type": "dpo", "dpo": {"hyperparameters": {"beta": 5}}})
+    assert beta.value.body["target"] == "method.dpo.hyperparameters.beta"
+
+
+def test_a_supervised_job_reports_its_method(finished_job):
+    assert finished_job.method.type == "supervised"
+    assert finished_job.method.supervised.hyperparameters.batch_size == 2
+
+
+def test_a_broken_preference_pair_is_named_by_line(sdk):
+    lines = preference_jsonl(10).splitlines(keepends=True)
+    lines[3] = b'{"input": {"messages": [{"role": "user", "content": "x"}]}, "preferred_output": []}\n'
+    broken = upload_training_file(sdk, b"".join(lines), "pairs.jsonl")
+    assert broken.status == "error"
+    assert "line 4" in broken.status_details and "non_preferred_output" in broken.status_details

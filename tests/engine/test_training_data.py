@@ -4,7 +4,7 @@ loss on assistant tokens only (weight 0 excluded). A character tokenizer keeps t
 from __future__ import annotations
 
 from engine.backends.llamacpp import DEFAULT_SYSTEM, chat_messages
-from engine.training.data import IGNORE, encode_chat
+from engine.training.data import IGNORE, encode_chat, encode_pair
 from engine.training.export import gguf_name
 
 
@@ -45,6 +45,19 @@ def test_long_examples_are_cut_to_the_token_limit():
     example = encode_chat({"messages": [{"role": "user", "content": "x" * 500},
                                         {"role": "assistant", "content": "y"}]}, chars, 100)
     assert len(example.ids) == len(example.labels) == 100 and example.learned_tokens == 0
+
+
+def test_a_preference_pair_learns_only_its_two_answers_after_the_same_prompt():
+    pair = encode_pair({"input": {"messages": [{"role": "user", "content": "A?"},
+                                               {"role": "assistant", "content": "Earlier."},
+                                               {"role": "user", "content": "B?"}]},
+                        "preferred_output": [{"role": "assistant", "content": "Good."}],
+                        "non_preferred_output": [{"role": "assistant", "content": "Bad."}]}, chars, 1000)
+    assert learned_text(pair.preferred) == "Good.<|im_end|>"
+    assert learned_text(pair.non_preferred) == "Bad.<|im_end|>"  # the input's earlier answer is context only
+    prompt = "".join(chr(i) for i in pair.preferred.ids).removesuffix("Good.<|im_end|>\n")
+    assert "".join(chr(i) for i in pair.non_preferred.ids) == prompt + "Bad.<|im_end|>\n"
+    assert pair.learned_tokens == len("Bad.<|im_end|>")
 
 
 def test_attention_weights_map_to_llama_cpp_tensor_names():

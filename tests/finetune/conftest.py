@@ -79,12 +79,13 @@ def request_job(developer_user):
     """A job requested as the submission form does; the threshold decides whether it waits for approval."""
 
     def make(resource, dataset, *, user=None, threshold: str = "1000", model: str = "gpt-4o-mini",
-             hyperparameters: dict | None = None, validation=None, suffix: str = "rivers") -> Job:
+             hyperparameters: dict | None = None, validation=None, suffix: str = "rivers", method: str = "supervised",
+             beta: float | None = None) -> Job:
         FineTuningSettings.objects.update_or_create(pk=1, defaults={"approval_threshold": threshold})
         choice = next(c for c in services.base_models(resource) if c.entry.name == model)
         return services.job_request(
-            resource=resource, choice=choice, method="supervised", training_type="Standard", training=dataset,
-            validation=validation, hyperparameters=hyperparameters or {"n_epochs": 2, "batch_size": 4}, beta=None,
+            resource=resource, choice=choice, method=method, training_type="Standard", training=dataset,
+            validation=validation, hyperparameters=hyperparameters or {"n_epochs": 2, "batch_size": 4}, beta=beta,
             seed=7, suffix=suffix, notes="first try", user=user or developer_user)
 
     return make

@@ -9,6 +9,7 @@ from finetune import monitoring, submission
 from finetune.models import Job, JobEvent, Notification
 from studio.upstream import finetuning as upstream
 from tests.finetune.conftest import poll_until_finished, training_jsonl
+from tests.finetune.test_datasets import preference_lines
 
 
 @pytest.fixture
@@ -155,3 +156,17 @@ def test_a_checkpoint_is_offered_and_sent_through_the_console(finished_job, clie
     # reaches the console's operation in ARM's own words, as Azure's would.
     ran = operations.operation_run(operation.pk)
     assert ran.status == "failed" and "is not supported" in ran.message
+
+
+def test_a_dpo_job_goes_upstream_with_its_pairs_and_beta_and_succeeds(
+        synced_resource, make_dataset, request_job, django_capture_on_commit_callbacks):
+    resource = synced_resource()
+    pairs = make_dataset(preference_lines(12), "pairs.jsonl", model="gpt-4o", method="dpo")
+    with django_capture_on_commit_callbacks():
+        job = request_job(resource, pairs, model="gpt-4o", method="dpo", beta=0.3)
+    job = poll_until_finished(submission.job_submit(job.pk))
+    assert job.state == Job.State.FINISHED and job.status == "succeeded", job.problem
+    sent = upstream.job_retrieve(resource, job.upstream_id)
+    assert sent["method"]["type"] == "dpo" and sent["method"]["dpo"] == {"hyperparameters": {
+        "n_epochs": 2, "batch_size": 4, "learning_rate_multiplier": 1.0, "beta": 0.3}}
+    assert list(job.metrics.values_list("step", flat=True)) == [1, 2, 3, 4, 5, 6]

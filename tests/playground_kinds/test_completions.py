@@ -105,7 +105,7 @@ def test_token_views_read_echoed_prompts_and_refuse_other_shapes():
     bad = None
     try:
         completions.token_views("nope")
-    except completions.KindRefused as refused:
+    except completions.CallRefused as refused:
         bad = refused
     assert bad is not None and bad.param == "logprobs"
 

@@ -8,7 +8,7 @@ import pytest
 from openai import AzureOpenAI
 
 from playground.kinds import embeddings
-from playground.kinds.common import KindRefused
+from playground.kinds.common import CallRefused
 from studio.usage.models import UsageRecord
 from tests.engine_server import API_VERSION
 from tests.playground_kinds.conftest import post_json
@@ -76,7 +76,7 @@ def test_bad_input_is_refused_with_a_reason(kinds, developer):
     assert huge.status_code == 400 and huge.json()["error"]["param"] == "dimensions"
     wrong = post_json(developer, "/playground/embeddings/run/", {"deployment": kinds["chat"].pk, "inputs": INPUTS})
     assert wrong.status_code == 400 and "chat deployment" in wrong.json()["error"]["message"]
-    with pytest.raises(KindRefused, match="fixed vector size"):
+    with pytest.raises(CallRefused, match="fixed vector size"):
         embeddings.clean_dimensions("text-embedding-ada-002", 512)
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from playground.kinds import images
-from playground.kinds.common import KindRefused
+from playground.kinds.common import CallRefused
 from playground.models import PlaygroundSession, StoredImage
 from studio.accounts import roles
 from studio.usage.models import UsageRecord
@@ -89,9 +89,9 @@ def test_options_follow_the_model():
                                              "background": "transparent"})
     assert body == {"prompt": "a fox", "n": 1, "size": "1024x1024", "quality": "low", "background": "transparent",
                     "output_format": "webp", "output_compression": 70}
-    with pytest.raises(KindRefused, match="transparent"):
+    with pytest.raises(CallRefused, match="transparent"):
         images.image_body("gpt-image-1", {"prompt": "a fox", "output_format": "jpeg", "background": "transparent"})
-    with pytest.raises(KindRefused, match="size"):
+    with pytest.raises(CallRefused, match="size"):
         images.image_body("dall-e-3", {"prompt": "a fox", "size": "1024x1536"})
 
 

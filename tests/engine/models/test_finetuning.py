@@ -121,3 +121,24 @@ def test_a_job_whose_engine_was_killed_is_failed_after_restart_never_left_runnin
         events = httpx2.get(f"{server.url}/openai/fine_tuning/jobs/{job.id}/events",
                             params={"api-version": "2024-10-21"}, headers=server.api_headers).json()["data"]
         assert any("engine stopped while this job was training" in e["message"] for e in events)
+
+
+def test_dpo_starts_at_ln2_and_learns_to_prefer_the_preferred_answer(real_sdk, real_engine):
+    pairs = [{"input": {"messages": [{"role": "user", "content": q}]},
+              "preferred_output": [{"role": "assistant", "content": FACT}],
+              "non_preferred_output": [{"role": "assistant", "content": "I do not know that city."}]}
+             for q in QUESTIONS]
+    job = real_sdk.fine_tuning.jobs.create(model=BASE, training_file=_training_file(real_sdk, pairs), seed=5,
+                                           method={"type": "dpo", "dpo": {"hyperparameters": {
+                                               "beta": 0.1, "n_epochs": 2, "batch_size": 4,
+                                               "learning_rate_multiplier": 2}}})
+    job = _wait(real_sdk, job.id, ("succeeded", "failed", "cancelled"), 420)
+    assert job.status == "succeeded", job.error
+    assert job.method.type == "dpo" and job.method.dpo.hyperparameters.beta == 0.1
+    events = real_sdk.fine_tuning.jobs.list_events(job.id, limit=100).data
+    losses = [e.data["train_loss"] for e in reversed(events) if e.type == "metrics"]
+    # The adapter starts at zero, so the tuned model is the base model: both answers are as likely as under the
+    # reference and the DPO loss is exactly ln 2. It falls as the preferred answer gains on the other.
+    assert len(losses) == 6 and abs(losses[0] - 0.69315) < 1e-3, losses
+    assert min(losses[-2:]) < 0.6, losses
+    assert any("DPO (beta 0.1) on 12 preference pairs" in e.message for e in events)

@@ -1,6 +1,6 @@
-"""Pure rules about a dataset's shape that the estimator's validator does not report: messages per example, the
-assistant turns that will be learned (weight 1 or absent), and the preference (DPO) format, checked by turning each
-pair into one chat example that the estimator's rules then check and count."""
+"""Pure rules, shared by Studio and the engine, about a dataset's shape that the estimator's validator does not
+report: messages per example, the assistant turns that will be learned (weight 1 or absent), and the preference
+(DPO) format, checked by turning each pair into one chat example that the estimator's rules then check and count."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from shared_rules.datasets import DatasetReport, Progress, validate_training_jsonl
 from shared_rules.json_input import JSONInputError, loads_bounded
 
 PREFERENCE_KEYS = ("input", "preferred_output", "non_preferred_output")
@@ -115,3 +116,20 @@ class PreferenceLines:
             self.shape.learned_turns += 2
             chat = messages + example["preferred_output"] + example["non_preferred_output"]
             yield json.dumps({"messages": chat}).encode()
+
+
+def validate_preference_jsonl(lines: Iterable[bytes | str], model: str, *, max_bytes: int | None = None,
+                              progress: Progress | None = None) -> tuple[DatasetReport, Shape]:
+    """A preference (DPO) file checked as the estimator checks chat files, with each broken pair's line and reason."""
+    pairs = PreferenceLines(lines)
+    report = validate_training_jsonl(pairs, model, max_bytes=max_bytes, progress=progress)
+    for line, reason in pairs.problems.items():
+        report._add_error(line, reason)
+    report.errors.sort(key=lambda error: error.line)
+    report.format = "preference"
+    return report, pairs.shape
+
+
+def is_preference_line(example) -> bool:
+    return isinstance(example, dict) and "input" in example and (
+        "preferred_output" in example or "non_preferred_output" in example)
