@@ -29,9 +29,19 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	@touch $@ $(VENV)/.installed-run
 
 # The engine's real models (torch CPU, llama.cpp, ...): about 2.2 GB. llama-cpp-python is source-only on PyPI.
+# llama.cpp is built for the x86-64 features every recent machine has, not -march=native: a virtual machine may
+# report an instruction set (AMX) it does not let programs use, and a native build then dies at the first token.
+# A wheel pip cached from such a build is found by the check that follows, dropped and rebuilt.
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+LLAMA_CPP := $(shell grep -E '^llama-cpp-python==' requirements-models.txt)
 $(VENV)/.installed-models: requirements-models.txt requirements.txt | $(BIN)/python
 	@$(BIN)/python -c "import llama_cpp" 2>/dev/null || echo "Installing the model stack: the first install compiles llama.cpp (about 5 minutes on 2 cores, 2.2 GB on disk); later installs reuse pip's cached wheel."
-	$(BIN)/pip install --quiet -r requirements-models.txt
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet -r requirements-models.txt
+	@$(BIN)/python -m engine.backends.llama_check || { \
+		echo "Rebuilding llama.cpp (about 5 minutes)"; \
+		$(BIN)/pip cache remove llama_cpp_python >/dev/null 2>&1; \
+		CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet --force-reinstall --no-deps "$(LLAMA_CPP)" && \
+		$(BIN)/python -m engine.backends.llama_check; }
 	@touch $@
 
 run: $(VENV)/.installed-run $(VENV)/.installed-models

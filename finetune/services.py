@@ -68,7 +68,13 @@ def base_models(resource: Resource) -> list[BaseModelChoice]:
             continue
         info = REGISTRY.find(entry.name)
         tuning = info.fine_tuning if info else None
-        methods = tuple(m for m in (tuning.methods if tuning else ("supervised",)) if m in Job.Method.values)
+        if tuning:
+            known = tuning.methods
+        elif resource.kind == Resource.Kind.LOCAL_ENGINE and entry.capabilities.get("chatCompletion") == "true":
+            known = ("supervised", "dpo")  # the engine's own chat models (SmolLM2) train both ways for real
+        else:
+            known = ("supervised",)
+        methods = tuple(m for m in known if m in Job.Method.values)
         types = tuple(t for t in (tuning.deployment_types if tuning else ("Standard",)) if t in TRAINING_TYPES)
         choices.append(BaseModelChoice(entry, methods or ("supervised",), types or ("Standard",)))
     return choices

@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import aclosing
 from typing import Any
 
 from starlette.responses import Response
 
 from engine import errors
-from engine.backends.base import CompletionRequest, Finish, Generation, TextDelta, Usage
+from engine.backends.base import CompletionRequest, Finish, Generation, TextDelta, TokenLogprob, Usage
 from engine.config import ModelSpec
 from engine.dataplane import sse
 from engine.dataplane import validation as v
@@ -142,15 +142,30 @@ async def _events(call: Call, request: CompletionRequest, base: dict[str, Any], 
                   incremental: bool) -> AsyncIterator[tuple[bytes, bool]]:
     extra = {"usage": None} if include_usage else {}
 
-    def chunk(i: int, text: str, finish: str | None = None, results: dict[str, Any] | None = None) -> bytes:
-        choice: dict[str, Any] = {"text": text, "index": i, "logprobs": None, "finish_reason": finish}
+    def chunk(i: int, text: str, finish: str | None = None, results: dict[str, Any] | None = None,
+              logprob: TokenLogprob | None = None) -> bytes:
+        # A streamed token carries its own logprobs object: the legacy shape's four lists, one entry each.
+        logprobs = None
+        if logprob is not None:
+            logprobs = {"tokens": [logprob.token], "token_logprobs": [logprob.logprob],
+                        "top_logprobs": [dict(logprob.top)], "text_offset": [offsets[i]]}
+        offsets[i] += len(text)
+        choice: dict[str, Any] = {"text": text, "index": i, "logprobs": logprobs, "finish_reason": finish}
         if results is not None:
             choice["content_filter_results"] = results
         return dumps({**base, "choices": [choice], **extra})
 
+    def token_chunks(i: int, released: list[TextDelta]) -> Iterator[bytes]:
+        for out in released:
+            texts = out.token_texts or [out.text]
+            logprobs = out.logprobs if out.logprobs and len(out.logprobs) == len(texts) else None
+            for k, text in enumerate(texts):
+                yield chunk(i, text, results={}, logprob=logprobs[k] if logprobs else None)
+
     yield dumps({"id": "", "object": "", "created": 0, "model": "", "prompt_filter_results": prompt_results,
                  "choices": []}), False
     started = [False] * pieces.n
+    offsets = [0] * pieces.n  # each choice's text so far, echoed prompt included: where its next token starts
     held = [HeldText(call, incremental) for _ in range(pieces.n)]
     async with aclosing(aiter(pieces)) as stream:
         async for piece in stream:
@@ -167,16 +182,14 @@ async def _events(call: Call, request: CompletionRequest, base: dict[str, Any], 
             started[i] = True
             if isinstance(piece, TextDelta):
                 released, blocked = held[i].add(piece)
-                for out in released:
-                    for text in out.token_texts or [out.text]:
-                        yield chunk(i, text, results={}), True
+                for data in token_chunks(i, released):
+                    yield data, True
                 if blocked:
                     pieces.end(i)
                     _, results, _ = await held[i].finish()
                     yield chunk(i, "", "content_filter", results), False
             elif isinstance(piece, Finish):
                 released, results, blocked = await held[i].finish()
-                for out in released:
-                    for text in out.token_texts or [out.text]:
-                        yield chunk(i, text, results={}), True
+                for data in token_chunks(i, released):
+                    yield data, True
                 yield chunk(i, "", "content_filter" if blocked else piece.reason, results), False

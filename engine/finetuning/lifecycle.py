@@ -118,6 +118,7 @@ def _step(engine: Engine, job: Job) -> bool:
         return False
     if epoch_end:
         engine.jobs.add_checkpoint(job, step, {c: row.get(c) for c in simulation.RESULT_COLUMNS})
+        engine.fine_tunes.register_checkpoint(engine.config.catalog, job, step)
         engine.jobs.add_event(job.id, f"Checkpoint created at step {step}.")
     return True
 

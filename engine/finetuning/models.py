@@ -50,3 +50,9 @@ class FineTunedModels:
         spec = self.spec(name, base, job_id, created_at)
         catalog.add(spec)
         return spec
+
+    def register_checkpoint(self, catalog: Catalog, job, step: int) -> None:
+        """A job's checkpoint as a deployable model, `<model>:ckpt-step-N`, as Azure offers them."""
+        base = catalog.get(job.base_name, job.base_version)
+        if base is not None:
+            self.register(catalog, f"{job.planned_model}{CHECKPOINT}{step}", base, job.id)

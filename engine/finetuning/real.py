@@ -95,10 +95,7 @@ def advance(engine: Engine, job: Job, fail: Any) -> None:
             elif kind == "checkpoint":
                 metrics = last_row or {"step": record["step"]}
                 engine.jobs.add_checkpoint(job, record["step"], {c: metrics.get(c) for c in RESULT_COLUMNS})
-                base = engine.config.catalog.get(job.base_name, job.base_version)
-                if base is not None:
-                    engine.fine_tunes.register(engine.config.catalog, f"{job.planned_model}:ckpt-step-"
-                                               f"{record['step']}", base, job.id)
+                engine.fine_tunes.register_checkpoint(engine.config.catalog, job, record["step"])
                 engine.jobs.add_event(job.id, f"Checkpoint created at step {record['step']}.")
             elif kind == "succeeded":
                 _succeed(engine, job, record)

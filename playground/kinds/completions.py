@@ -2,7 +2,7 @@
 
 The text streams through playground.stream. Two cases go as one whole answer instead (`completions_run`):
 `best_of`, which Azure refuses to stream, and `logprobs`, so that every token's probabilities arrive together
-whichever endpoint answers (some, like the local engine, stream none). The legacy API's logprobs are four
+whichever endpoint answers (OpenAI-compatible servers differ in what they stream). The legacy API's logprobs are four
 parallel lists per choice: tokens, token_logprobs, top_logprobs (alternative -> logprob per position) and
 text_offset; each token is coloured by its probability and lists its alternatives on hover.
 """

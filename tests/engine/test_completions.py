@@ -53,6 +53,19 @@ def test_stream_chunks_have_the_response_shape(post):
     assert chunks[-2]["choices"][0]["finish_reason"] == "length"
 
 
+def test_streamed_tokens_carry_their_logprobs_with_running_offsets(post):
+    ask = {"prompt": "Once", "max_tokens": 6, "seed": 4, "logprobs": 2, "echo": True}
+    whole = post("instruct", "completions", ask).json()["choices"][0]
+    events = sse_events(post("instruct", "completions", {**ask, "stream": True}).text)
+    chunks = [json.loads(e)["choices"][0] for e in events[1:-1] if json.loads(e)["choices"]]
+    tokens = [c for c in chunks if c["logprobs"]]
+    assert chunks[0]["text"] == "Once" and chunks[0]["logprobs"] is None  # the echoed prompt comes first
+    assert [c["logprobs"]["tokens"][0] for c in tokens] == [c["text"] for c in tokens] == whole["logprobs"]["tokens"]
+    assert [c["logprobs"]["token_logprobs"][0] for c in tokens] == whole["logprobs"]["token_logprobs"]
+    assert [c["logprobs"]["text_offset"][0] for c in tokens] == whole["logprobs"]["text_offset"]
+    assert all(len(c["logprobs"]["top_logprobs"][0]) == 2 for c in tokens)
+
+
 def test_chat_deployment_refuses_legacy_completions(post):
     response = post("chat", "completions", {"prompt": "x"})
     assert response.status_code == 400 and response.json()["error"]["code"] == "OperationNotSupported"

@@ -110,6 +110,18 @@ def test_fine_tuned_model_is_listed_deployable_and_answers(sdk, engine, finished
         engine.delete_deployment("tuned")
 
 
+def test_a_checkpoint_is_listed_and_deployable_like_the_final_model(sdk, engine, finished_job):
+    first = sdk.fine_tuning.jobs.checkpoints.list(finished_job.id).data[-1].fine_tuned_model_checkpoint
+    assert first == f"{finished_job.fine_tuned_model}:ckpt-step-5"
+    assert sdk.models.retrieve(first).model_extra["fine_tune"] == finished_job.id
+    engine.create_deployment("tuned-ckpt", first, "1", sku="Standard", capacity=10)
+    try:
+        answer = sdk.chat.completions.create(model="tuned-ckpt", messages=[{"role": "user", "content": "Hi"}])
+        assert answer.model == first and answer.choices[0].message.content
+    finally:
+        engine.delete_deployment("tuned-ckpt")
+
+
 def test_jobs_list_pages_newest_first(sdk, training_file):
     ids = [sdk.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=training_file.id).id for _ in range(3)]
     page = sdk.fine_tuning.jobs.list(limit=2)

@@ -139,7 +139,7 @@ def test_notifications_show_in_the_nav_and_are_marked_read(finished_job, client_
 def test_a_checkpoint_is_offered_and_sent_through_the_console(finished_job, client_as, admin_user,
                                                               django_capture_on_commit_callbacks):
     from studio.resources import operations
-    from studio.resources.models import Operation
+    from studio.resources.models import Deployment, Operation
 
     checkpoint = finished_job.checkpoints.order_by("step_number").first()
     client = client_as(admin_user)
@@ -152,10 +152,10 @@ def test_a_checkpoint_is_offered_and_sent_through_the_console(finished_job, clie
     operation = Operation.objects.get(target="rivers-early")
     assert operation.body["properties"]["model"]["name"] == checkpoint.model_name
     assert operation.body["sku"] == {"name": "DeveloperTier", "capacity": 5}
-    # The simulated engine deploys final fine-tunes only (its real backend deploys checkpoints too): the refusal
-    # reaches the console's operation in ARM's own words, as Azure's would.
     ran = operations.operation_run(operation.pk)
-    assert ran.status == "failed" and "is not supported" in ran.message
+    assert ran.status == "succeeded", ran.message
+    deployed = Deployment.objects.get(resource=finished_job.resource, name="rivers-early")
+    assert deployed.model_name == checkpoint.model_name and deployed.sku_name == "DeveloperTier"
 
 
 def test_a_dpo_job_goes_upstream_with_its_pairs_and_beta_and_succeeds(

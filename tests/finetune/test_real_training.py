@@ -41,6 +41,7 @@ def test_a_real_fine_tune_through_studio(engine, synced_resource, make_dataset, 
                      for q in QUESTIONS).encode()
     dataset = make_dataset(data, "zorbania.jsonl")
     choice = next(c for c in services.base_models(resource) if c.entry.name == BASE)
+    assert choice.methods == ("supervised", "dpo")  # the engine trains its own chat model both ways for real
     with django_capture_on_commit_callbacks():
         job = services.job_request(
             resource=resource, choice=choice, method="supervised", training_type="Standard", training=dataset,

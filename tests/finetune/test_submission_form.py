@@ -206,3 +206,9 @@ def test_email_goes_to_the_smtp_server_the_environment_names(monkeypatch):
     monkeypatch.setenv("EMAIL_USE_TLS", "true")
     backend = EmailBackend(**conf.email_connection_options())
     assert (backend.host, backend.port, backend.use_tls) == ("mail.example.com", 2525, True)
+
+
+def test_the_registry_decides_the_methods_of_azure_models(synced_resource):
+    choices = {c.entry.name: c.methods for c in services.base_models(synced_resource())}
+    assert choices["gpt-4o-mini"] == ("supervised",) and "dpo" in choices["gpt-4o"]
+    assert choices["babbage-002"] == ("supervised",)

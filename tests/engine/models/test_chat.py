@@ -133,15 +133,20 @@ def test_tool_choice_required_streams_a_call_the_model_chose(real_sdk):
     stream = real_sdk.chat.completions.create(
         model="chat", max_tokens=60, seed=1, temperature=0, tools=[CLOCK, WEATHER], tool_choice="required",
         stream=True, messages=[{"role": "user", "content": "Is it raining in London right now?"}])
-    names, arguments, reasons = [], "", []
+    calls: dict[int, dict[str, str]] = {}
+    reasons = []
     for chunk in stream:
         for choice in chunk.choices:
             for delta in choice.delta.tool_calls or []:
-                names += [delta.function.name] if delta.function.name else []
-                arguments += delta.function.arguments or ""
+                call = calls.setdefault(delta.index, {"name": "", "arguments": ""})
+                call["name"] += delta.function.name or ""
+                call["arguments"] += delta.function.arguments or ""
             reasons += [choice.finish_reason] if choice.finish_reason else []
-    assert names == ["get_weather"] and reasons == ["tool_calls"]
-    assert json.loads(arguments)["city"] == "London"
+    # The grammar forces calls to the listed tools; which ones, and how many, the model chooses (the build's
+    # arithmetic can tip a 135M model between one call and two parallel ones).
+    assert reasons == ["tool_calls"] and calls and {c["name"] for c in calls.values()} <= {"get_time", "get_weather"}
+    weather = [json.loads(c["arguments"]) for c in calls.values() if c["name"] == "get_weather"]
+    assert weather and weather[0]["city"] == "London"
 
 
 def test_logprobs_come_per_token_whole_and_streamed_in_azures_shape(real_sdk):
