@@ -104,3 +104,33 @@ class StoredImage(models.Model):
     @property
     def extension(self) -> str:
         return {"image/jpeg": "jpg", "image/webp": "webp"}.get(self.content_type, "png")
+
+
+class StoredAudio(models.Model):
+    """Audio a session keeps so that it plays again when reopened: the file a user transcribed (uploaded or recorded)
+    and the speech a model made. Private, like StoredImage: under the owner's folder in var/, served by a view that
+    checks the owner or the session's share, and deleted with its session."""
+
+    class Role(models.TextChoices):
+        SOURCE = "source", "Transcribed audio"
+        SPEECH = "speech", "Generated speech"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="playground_audio")
+    session = models.ForeignKey(PlaygroundSession, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="audio_files")
+    role = models.CharField(max_length=10, choices=Role)
+    name = models.CharField(max_length=200, help_text="the file name shown and offered for download")
+    path = models.CharField(max_length=300, help_text="relative to the private media folder")
+    content_type = models.CharField(max_length=60, default="application/octet-stream")
+    byte_size = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, help_text="a file transcribed again is kept once per session")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.role} audio {self.pk} by {self.owner_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("playground:audio_file", args=[self.pk])

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from playground.kinds.stored import files_delete
 from playground.models import Kind, PlaygroundSession, Preset
 from shared_rules.json_input import JSONInputError, loads_bounded
 
@@ -113,7 +114,10 @@ def session_share(user, pk: int, shared: bool) -> PlaygroundSession:
 
 
 def session_delete(user, pk: int) -> None:
-    session_for_writing(user, pk).delete()
+    session = session_for_writing(user, pk)
+    files_delete(session.images.all())  # pictures and audio are kept for their session only
+    files_delete(session.audio_files.all())
+    session.delete()
 
 
 def presets_for(user, kind: str = Kind.CHAT) -> QuerySet[Preset]:

@@ -33,4 +33,5 @@ urlpatterns = [
     path("audio/transcribe/", kinds.audio_transcribe, name="audio_transcribe"),
     path("audio/speech/", kinds.audio_speech, name="audio_speech"),
     path("audio/code/", kinds.audio_code, name="audio_code"),
+    path("audio/<int:pk>/", kinds.audio_file, name="audio_file"),
 ]

@@ -7,6 +7,7 @@ header itself, else uses the length the browser measured. Speech is billed per i
 
 from __future__ import annotations
 
+import hashlib
 import io
 import time
 import wave
@@ -14,7 +15,9 @@ from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
 
+from playground.kinds import stored
 from playground.kinds.common import CallRefused, record_call, record_failure
+from playground.models import PlaygroundSession, StoredAudio
 from shared_rules import pricing
 from shared_rules.models import base_name
 from studio.upstream import media
@@ -166,6 +169,30 @@ def speak(user, deployment, data: dict[str, Any]) -> tuple[media.Speech, dict[st
     return answer, {"characters": characters, "cost": None if cost is None else str(cost), "currency": currency,
                     "latency_ms": answer.latency_ms, "request_id": answer.request_id,
                     "format": request["response_format"]}
+
+
+SOURCE_TYPES = {"flac": "audio/flac", "m4a": "audio/mp4", "mp3": "audio/mpeg", "mp4": "audio/mp4",
+                "mpeg": "audio/mpeg", "mpga": "audio/mpeg", "oga": "audio/ogg", "ogg": "audio/ogg", "wav": "audio/wav",
+                "webm": "audio/webm"}
+
+
+def audio_keep(user, session: PlaygroundSession, role: str, name: str, data: bytes) -> StoredAudio:
+    """Keep the audio with the session, so that it plays when the session is reopened. The same file transcribed
+    again in a session is kept once."""
+    digest = hashlib.sha256(data).hexdigest()
+    kept = StoredAudio.objects.filter(owner=user, session=session, role=role, sha256=digest).first()
+    if kept is not None:
+        return kept
+    extension = PurePath(name).suffix.lstrip(".").lower()
+    extension = extension if extension in SOURCE_TYPES else "bin"
+    return StoredAudio.objects.create(
+        owner=user, session=session, role=role, name=PurePath(name).name[:200] or f"audio.{extension}",
+        path=stored.file_write(user.pk, "audio", extension, data), sha256=digest, byte_size=len(data),
+        content_type=SPEECH_TYPES.get(extension) or SOURCE_TYPES.get(extension, "application/octet-stream"))
+
+
+def audio_json(kept: StoredAudio) -> dict[str, Any]:
+    return {"id": kept.pk, "url": kept.get_absolute_url(), "name": kept.name, "bytes": kept.byte_size}
 
 
 def price_hints(deployment) -> dict[str, Any]:

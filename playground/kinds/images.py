@@ -8,14 +8,10 @@ served by Studio (owner, or anyone signed in when its session is shared). The pr
 from __future__ import annotations
 
 import time
-import uuid
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-from django.core.exceptions import PermissionDenied
-
+from playground.kinds import stored
 from playground.kinds.common import CallRefused, record_call, record_failure
 from playground.models import PlaygroundSession, StoredImage
 from shared_rules import image_generation, pricing
@@ -144,34 +140,9 @@ def refusal_explained(error: ContentFiltered) -> dict[str, Any]:
     return {"summary": summary, "categories": flagged, "message": error.message}
 
 
-def _media_root() -> Path:
-    return Path(settings.VAR_DIR) / "media"
-
-
 def _store(owner_id: int, picture: media.Picture) -> str:
     extension = {"image/jpeg": "jpg", "image/webp": "webp"}.get(picture.content_type, "png")
-    relative = Path("playground") / "images" / str(owner_id) / f"{uuid.uuid4().hex}.{extension}"
-    target = _media_root() / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(picture.data)
-    return str(relative)
-
-
-def image_path(image: StoredImage) -> Path:
-    path = (_media_root() / image.path).resolve()
-    if _media_root().resolve() not in path.parents:  # a row can only name a file under the private media folder
-        raise PermissionDenied("This image is not in Studio's image folder.")
-    return path
-
-
-def image_for_reading(user, pk: int) -> StoredImage:
-    """The picture, when the user made it or its session is shared with the team (403 otherwise)."""
-    if not 0 < pk < 2**63:
-        raise StoredImage.DoesNotExist(pk)
-    image = StoredImage.objects.select_related("session").get(pk=pk)
-    if image.owner_id != user.pk and not (image.session and image.session.is_shared):
-        raise PermissionDenied("This image belongs to someone else's session that is not shared.")
-    return image
+    return stored.file_write(owner_id, "images", extension, picture.data)
 
 
 def images_generate(user, deployment, data: dict[str, Any],

@@ -6,13 +6,13 @@ role. The views are thin: the services in this package check, call upstream and 
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from playground.calls import CallRefused, parse_request
 from playground.codegen import code_samples
-from playground.kinds import audio, completions, embeddings, images
+from playground.kinds import audio, completions, embeddings, images, stored
 from playground.kinds.common import (
     answers_json,
     deployment_for,
@@ -23,7 +23,7 @@ from playground.kinds.common import (
     session_of_request,
     upstream_answer,
 )
-from playground.models import Kind, StoredImage
+from playground.models import Kind, StoredAudio, StoredImage
 from playground.parameters import model_info
 from studio.accounts.access import developer_required, viewer_required
 from studio.upstream.errors import ContentFiltered
@@ -119,18 +119,8 @@ def images_generate(request):
 @require_GET
 def image_file(request, pk: int):
     """A stored picture: its owner, or anyone signed in when its session is shared (403 otherwise)."""
-    try:
-        image = images.image_for_reading(request.user, pk)
-    except StoredImage.DoesNotExist as error:
-        raise Http404("No such image.") from error
-    path = images.image_path(image)
-    if not path.exists():
-        raise Http404("The image file is gone from Studio's storage.")
-    download = request.GET.get("download") == "1"
-    response = FileResponse(path.open("rb"), content_type=image.content_type, as_attachment=download,
-                            filename=f"studio-image-{image.pk}.{image.extension}")
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
+    return stored.file_response(StoredImage, request.user, pk, filename="studio-image-{row.pk}.{row.extension}",
+                                download=request.GET.get("download") == "1")
 
 
 # --- Audio ---------------------------------------------------------------------------------------------------
@@ -161,7 +151,13 @@ def audio_transcribe(request):
     fields = {key: request.POST.get(key) for key in
               ("task", "response_format", "language", "prompt", "temperature", "duration")}
     fields["granularities"] = request.POST.getlist("granularities")
-    return audio.transcribe(request.user, deployment, data=upload.read(), filename=upload.name, fields=fields)
+    data = upload.read()
+    result = audio.transcribe(request.user, deployment, data=data, filename=upload.name, fields=fields)
+    session = own_session(request.user, _int_or_none(request.POST.get("session")))
+    if session is None:  # nothing to reopen it from: not kept
+        return result
+    kept = audio.audio_keep(request.user, session, StoredAudio.Role.SOURCE, upload.name, data)
+    return {**result, "source_audio": audio.audio_json(kept)}
 
 
 @developer_required
@@ -174,6 +170,9 @@ def audio_speech(request):
     if not audio.is_speech_model(deployment.model_name):
         raise CallRefused(f"{deployment.name} transcribes; pick a text-to-speech deployment", param="deployment")
     answer, figures = audio.speak(request.user, deployment, data)
+    session = own_session(request.user, data.get("session"))
+    kept = session and audio.audio_keep(request.user, session, StoredAudio.Role.SPEECH,
+                                        f"speech.{figures['format']}", answer.data)
     response = HttpResponse(answer.data, content_type=audio.SPEECH_TYPES.get(figures["format"],
                                                                              answer.content_type))
     response["Content-Disposition"] = f'inline; filename="speech.{figures["format"]}"'
@@ -182,7 +181,24 @@ def audio_speech(request):
     response["X-Studio-Currency"] = figures["currency"]
     response["X-Studio-Latency-Ms"] = str(figures["latency_ms"])
     response["X-Studio-Request-Id"] = figures["request_id"]
+    if kept:
+        response["X-Studio-Audio-Url"] = kept.get_absolute_url()
     return response
+
+
+@viewer_required
+@require_GET
+def audio_file(request, pk: int):
+    """Kept audio (a transcribed file, generated speech): its owner, or anyone signed in when its session is shared."""
+    return stored.file_response(StoredAudio, request.user, pk, filename="{row.name}",
+                                download=request.GET.get("download") == "1")
+
+
+def _int_or_none(text: str | None) -> int | None:
+    try:
+        return int(text) if text else None
+    except ValueError:
+        return None
 
 
 @viewer_required

@@ -13,6 +13,7 @@
   var sourceUrl = null;
   var speech = null;  // {blob, format}
   var lastTranscript = state.transcript || null;
+  var speechAudio = state.speech_audio || null;  // {url, format}: the speech Studio kept with the session
 
   P.pickDeployments($("stt-deployment"), sttDeployments, state.stt_deployment || data.preselect);
   P.pickDeployments($("tts-deployment"), ttsDeployments, state.tts_deployment || data.preselect);
@@ -156,7 +157,7 @@
   function snapshot() {
     return {stt_deployment: (stt() || {}).id, tts_deployment: (tts() || {}).id, fields: sttFields(),
             transcript: lastTranscript, speech_text: $("speech-text").value, voice: $("voice").value,
-            speech_format: $("speech-format").value, speed: $("speed").value};
+            speech_format: $("speech-format").value, speed: $("speed").value, speech_audio: speechAudio};
   }
 
   function transcribe() {
@@ -179,7 +180,11 @@
       else if (fields[key] !== undefined) form.append(key, fields[key]);
     });
     $("transcribe").disabled = true;
-    P.postForm("/playground/audio/transcribe/", form).then(function (answer) {
+    // The session exists before the call, so that Studio keeps the audio with it and a reopened session plays it.
+    session.ensure(snapshot()).then(function (sessionId) {
+      if (sessionId) form.append("session", sessionId);
+      return P.postForm("/playground/audio/transcribe/", form);
+    }).then(function (answer) {
       $("transcribe").disabled = false;
       if (!answer.ok) { P.showError($("stt-error"), answer.data); return; }
       lastTranscript = answer.data;
@@ -195,25 +200,29 @@
     $("speak").disabled = true;
     var body = {deployment: d.id, input: $("speech-text").value, voice: $("voice").value,
                 response_format: $("speech-format").value, speed: parseFloat($("speed").value)};
-    fetch("/playground/audio/speech/", {method: "POST", credentials: "same-origin",
-      headers: {"Content-Type": "application/json", "X-CSRFToken": P.csrf}, body: JSON.stringify(body)})
-      .then(function (response) {
-        if (!response.ok) {
-          return response.json().then(function (answer) { P.showError($("tts-error"), answer); },
-            function () { P.showError($("tts-error"), {message: "The request failed (HTTP " + response.status + ")."}); });
-        }
-        return response.blob().then(function (blob) {
-          speech = {blob: blob, format: body.response_format};
-          $("speech-result").hidden = false;
-          $("speech-player").src = URL.createObjectURL(blob);
-          $("tts-figures").textContent = [response.headers.get("X-Studio-Characters") + " characters",
-            P.money(response.headers.get("X-Studio-Cost"), response.headers.get("X-Studio-Currency")),
-            response.headers.get("X-Studio-Latency-Ms") + " ms",
-            response.headers.get("X-Studio-Request-Id") ? "request id " + response.headers.get("X-Studio-Request-Id") : ""]
-            .filter(Boolean).join(" · ");
-          session.save(snapshot());
-        });
-      }, function () { P.showError($("tts-error"), {message: "Studio could not be reached."}); })
+    session.ensure(snapshot()).then(function (sessionId) {
+      body.session = sessionId;
+      return fetch("/playground/audio/speech/", {method: "POST", credentials: "same-origin",
+        headers: {"Content-Type": "application/json", "X-CSRFToken": P.csrf}, body: JSON.stringify(body)});
+    }).then(function (response) {
+      if (!response.ok) {
+        return response.json().then(function (answer) { P.showError($("tts-error"), answer); },
+          function () { P.showError($("tts-error"), {message: "The request failed (HTTP " + response.status + ")."}); });
+      }
+      return response.blob().then(function (blob) {
+        speech = {blob: blob, format: body.response_format};
+        var kept = response.headers.get("X-Studio-Audio-Url");
+        speechAudio = kept ? {url: kept, format: body.response_format} : null;
+        $("speech-result").hidden = false;
+        $("speech-player").src = URL.createObjectURL(blob);
+        $("tts-figures").textContent = [response.headers.get("X-Studio-Characters") + " characters",
+          P.money(response.headers.get("X-Studio-Cost"), response.headers.get("X-Studio-Currency")),
+          response.headers.get("X-Studio-Latency-Ms") + " ms",
+          response.headers.get("X-Studio-Request-Id") ? "request id " + response.headers.get("X-Studio-Request-Id") : ""]
+          .filter(Boolean).join(" · ");
+        session.save(snapshot());
+      });
+    }, function () { P.showError($("tts-error"), {message: "Studio could not be reached."}); })
       .then(function () { $("speak").disabled = false; });
   }
 
@@ -260,4 +269,23 @@
   describeStt();
   describeTts();
   if (lastTranscript) showTranscript(lastTranscript);
+
+  // A reopened session plays its audio again: Studio kept the transcribed file and the speech with it.
+  function fetchKept(url) {
+    return fetch(url, {credentials: "same-origin"}).then(function (response) {
+      return response.ok ? response.blob() : null;
+    }, function () { return null; });
+  }
+  var keptSource = lastTranscript && lastTranscript.source_audio;
+  if (keptSource) {
+    fetchKept(keptSource.url).then(function (blob) { if (blob) useSource(blob, keptSource.name); });
+  }
+  if (speechAudio) {
+    fetchKept(speechAudio.url).then(function (blob) {
+      if (!blob) return;
+      speech = {blob: blob, format: speechAudio.format};
+      $("speech-result").hidden = false;
+      $("speech-player").src = URL.createObjectURL(blob);
+    });
+  }
 })();

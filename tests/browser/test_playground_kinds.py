@@ -9,8 +9,8 @@ import pytest
 from django.apps import apps
 from playwright.sync_api import expect
 
-from playground.kinds import images
-from playground.models import StoredImage
+from playground.kinds import stored
+from playground.models import StoredAudio, StoredImage
 from studio.accounts import roles
 from tests.playground_kinds.engine_kinds import engine_with_kinds, studio_deployments
 
@@ -38,9 +38,9 @@ def developer_page(site, engine, make_user, sign_in, seeded_prices):
     studio_deployments(engine)
     make_user("dana", roles.DEVELOPER)
     yield sign_in("dana")
-    # The site's process kept the pictures under var/: remove them with their rows.
-    for image in StoredImage.objects.all():
-        images.image_path(image).unlink(missing_ok=True)
+    # The site's process kept pictures and audio under var/: remove them with their rows.
+    stored.files_delete(StoredImage.objects.all())
+    stored.files_delete(StoredAudio.objects.all())
 
 
 def test_the_embeddings_heat_map(developer_page, site):
@@ -106,6 +106,16 @@ def test_the_audio_round_trip(developer_page, site):
     segment.click()  # plays the audio from the segment's start
     page.wait_for_function("() => !document.getElementById('source-player').paused || "
                            "document.getElementById('source-player').currentTime >= 0")
+
+    # Reopened, the session plays its speech and its transcribed audio again: Studio kept both.
+    expect(page.locator("#session-status")).to_have_text("Saved")
+    page.goto(page.url)
+    expect(page.locator("#transcript .segment").first).to_contain_text(SENTENCE)
+    expect(page.locator("#speech-result")).to_be_visible()
+    page.wait_for_function("() => document.getElementById('source-player').src.startsWith('blob:') && "
+                           "document.getElementById('speech-player').src.startsWith('blob:')")
+    page.locator("#transcript .segment").first.click()
+    page.wait_for_function("() => document.getElementById('source-player').duration > 0")
 
 
 def test_completions_stream_and_show_token_probabilities(developer_page, site):

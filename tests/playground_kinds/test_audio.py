@@ -116,3 +116,47 @@ def test_view_code_names_the_file_and_leaves_the_key_out(kinds, developer, engin
 ])
 def test_speech_and_transcription_models_are_told_apart(model, speech):
     assert audio.is_speech_model(model) is speech
+
+
+def test_a_sessions_audio_is_kept_once_and_plays_again_for_its_owner_or_a_share(kinds, developer, developer_user,
+                                                                               make_user, settings):
+    from django.test import Client
+
+    from playground.models import PlaygroundSession, StoredAudio
+    from studio.accounts import roles
+
+    session = PlaygroundSession.objects.create(owner=developer_user, kind="audio", title="Foxes")
+    spoken = _speak(developer, kinds["voice"], session=session.pk)
+    speech_url = spoken["X-Studio-Audio-Url"]
+    heard = _transcribe(developer, kinds["whisper"], spoken.content, session=session.pk).json()
+    again = _transcribe(developer, kinds["whisper"], spoken.content, session=session.pk).json()
+    assert heard["source_audio"] == again["source_audio"]  # the same file in the same session is kept once
+    kept = {a.role: a for a in StoredAudio.objects.filter(session=session)}
+    assert set(kept) == {"source", "speech"} and kept["source"].name == "speech.wav"
+    assert speech_url == kept["speech"].get_absolute_url()
+    for url in (speech_url, heard["source_audio"]["url"]):
+        played = developer.get(url)
+        assert played.status_code == 200 and b"".join(played.streaming_content) == spoken.content
+    assert developer.get(speech_url + "?download=1")["Content-Disposition"].startswith("attachment")
+
+    other = Client()
+    other.force_login(make_user("otto", roles.DEVELOPER))
+    assert other.get(speech_url).status_code == 403
+    session.share()
+    session.save()
+    assert other.get(speech_url).status_code == 200
+    # Deleting the session deletes its audio, files included.
+    files = [settings.VAR_DIR / "media" / a.path for a in kept.values()]
+    assert all(f.stat().st_mode & 0o777 == 0o600 and f.parent.stat().st_mode & 0o777 == 0o700 for f in files)
+    assert developer.post(f"/playground/sessions/{session.pk}/delete/").status_code == 302
+    assert not StoredAudio.objects.exists() and not any(f.exists() for f in files)
+    assert developer.get(speech_url).status_code == 404
+
+
+def test_audio_outside_a_session_is_not_kept(kinds, developer):
+    from playground.models import StoredAudio
+
+    spoken = _speak(developer, kinds["voice"])
+    assert "X-Studio-Audio-Url" not in spoken
+    heard = _transcribe(developer, kinds["whisper"], spoken.content, session="not a number").json()
+    assert "source_audio" not in heard and not StoredAudio.objects.exists()
