@@ -42,9 +42,12 @@ def _stop_polling(response: HttpResponse) -> HttpResponse:
 @require_GET
 def index(request):
     filters = {key: request.GET.get(key, "").strip() for key in ("status", "submitter", "base_model", "resource")}
-    jobs = selectors.jobs_filtered(**filters)[:200]
+    jobs = list(selectors.jobs_filtered(**filters)[:200])
+    # While a listed job can still change by itself (sent, training, being sent), the table refreshes itself.
+    moving = {Job.State.READY, Job.State.SUBMITTING, Job.State.SUBMITTED}
     context = {
         "jobs": jobs, "filters": filters, "status_words": FILTER_WORDS,
+        "refresh_url": request.get_full_path() if any(job.state in moving for job in jobs) else "",
         "submitters": sorted({u for u in Job.objects.values_list("submitted_by__username", flat=True) if u}),
         "base_models": sorted(set(Job.objects.values_list("base_model", flat=True))),
         "resources": Resource.objects.all(), "threshold": FineTuningSettings.current().approval_threshold,

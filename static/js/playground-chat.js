@@ -323,19 +323,73 @@
     });
     return select;
   }
+  // A column's own parameter set in compare mode: each value left empty follows the parameters panel.
+  var COLUMN_PARAMS = [
+    { key: "temperature", label: "Temperature", min: 0, max: 2, step: 0.1, plain: true },
+    { key: "top_p", label: "Top P", min: 0, max: 1, step: 0.05, plain: true },
+    { key: "max_tokens", label: "Max tokens", min: 1, step: 1, whole: true },
+    { key: "frequency_penalty", label: "Frequency penalty", min: -2, max: 2, step: 0.1, plain: true },
+    { key: "presence_penalty", label: "Presence penalty", min: -2, max: 2, step: 0.1, plain: true },
+    { key: "seed", label: "Seed", min: 0, step: 1, whole: true }
+  ];
+  function columnParameters(column, index) {
+    var info = (deploymentOf(column) || {}).parameters || {};
+    var own = column.params || {};
+    var set = Object.keys(own).length;
+    var fields = COLUMN_PARAMS.filter(function (spec) { return !(info.reasoning && spec.plain); }).map(function (spec) {
+      var max = spec.key === "max_tokens" ? info.max_output || spec.max : spec.max;
+      var input = el("input", { type: "number", min: spec.min, max: max, step: spec.step, class: "num",
+        value: own[spec.key] !== undefined ? own[spec.key] : "", placeholder: String(state.params[spec.key] === "" ? "none" : state.params[spec.key]),
+        "aria-label": spec.label + " for column " + (index + 1), disabled: readOnly });
+      input.addEventListener("change", function () {
+        column.params = column.params || {};
+        var value = Number(input.value);
+        if (input.value === "" || isNaN(value)) delete column.params[spec.key];
+        else {
+          if (spec.whole) value = Math.round(value);
+          if (spec.min !== undefined) value = Math.max(spec.min, value);
+          if (max !== undefined) value = Math.min(max, value);
+          column.params[spec.key] = value;
+          input.value = value;
+        }
+        if (!Object.keys(column.params).length) column.params = null;
+        summary.textContent = parametersSummary(column);
+        changed();
+      });
+      return el("label", { class: "small" }, [spec.label + " ", input]);
+    });
+    if (info.reasoning) {
+      var effort = el("select", { "aria-label": "Reasoning effort for column " + (index + 1), disabled: readOnly }, [
+        el("option", { value: "", text: "as the panel (" + state.params.reasoning_effort + ")" })].concat(
+        ["minimal", "low", "medium", "high"].map(function (v) { return el("option", { value: v, text: v, selected: own.reasoning_effort === v }); })));
+      effort.addEventListener("change", function () {
+        column.params = column.params || {};
+        if (effort.value) column.params.reasoning_effort = effort.value; else delete column.params.reasoning_effort;
+        if (!Object.keys(column.params).length) column.params = null;
+        summary.textContent = parametersSummary(column);
+        changed();
+      });
+      fields.push(el("label", { class: "small" }, ["Reasoning effort ", effort]));
+    }
+    var summary = el("summary", { class: "small", text: parametersSummary(column) });
+    return el("details", { class: "column-params", open: set ? "" : null }, [summary, el("div", { class: "column-params-fields" }, fields)]);
+  }
+  function parametersSummary(column) {
+    var own = column.params || {};
+    var names = Object.keys(own).map(function (key) {
+      var spec = COLUMN_PARAMS.filter(function (s) { return s.key === key; })[0];
+      return (spec ? spec.label : key.replace("_", " ")) + " " + own[key];
+    });
+    return names.length ? "Own parameters: " + names.join(", ") : "Parameters as the panel";
+  }
+
   function renderColumn(column, index) {
     var head = el("div", { class: "column-head" }, [deploymentSelect(column, index)]);
     if (state.columns.length > 1) {
       var sync = el("input", { type: "checkbox", checked: column.sync, disabled: readOnly });
       sync.addEventListener("change", function () { column.sync = sync.checked; renderColumns(); changed(); });
       head.appendChild(el("label", { class: "check small" }, [sync, " Synced input"]));
-      var temperature = el("input", { type: "number", min: 0, max: 2, step: 0.1, class: "num", value: (column.params || {}).temperature !== undefined ? column.params.temperature : "", placeholder: String(state.params.temperature), "aria-label": "Temperature for column " + (index + 1), disabled: readOnly });
-      temperature.addEventListener("change", function () {
-        column.params = column.params || {};
-        if (temperature.value === "") delete column.params.temperature; else column.params.temperature = Math.min(2, Math.max(0, Number(temperature.value)));
-        changed();
-      });
-      head.appendChild(el("label", { class: "small" }, ["Temp ", temperature]));
+      head.appendChild(columnParameters(column, index));
       if (index > 0) head.appendChild(el("button", { type: "button", class: "link small", text: "Remove", disabled: readOnly, onclick: function () { state.columns.splice(index, 1); renderColumns(); changed(); } }));
     }
     var list = el("div", { class: "messages-list", "aria-live": "polite" });

@@ -106,11 +106,19 @@ def test_compare_two_columns_stream_side_by_side(page, sign_in, site, developer_
     sign_in("dev")
     page.goto(f"{site}/playground/chat/?compare={chat.pk},{big.pk}")
     expect(page.locator(".column")).to_have_count(2)
+    # The second column gets its own parameter set: a 3-token answer, cut for length.
+    second = page.locator(".column").nth(1)
+    second.locator(".column-params summary").click()
+    second.get_by_label("Max tokens for column 2").fill("3")
+    second.get_by_label("Max tokens for column 2").press("Tab")
+    expect(second.locator(".column-params summary")).to_have_text("Own parameters: Max tokens 3")
     page.fill("#prompt", "Name three rivers")
     page.press("#prompt", "Enter")
     for column in (0, 1):
         expect(page.locator(".column").nth(column).locator(".message.assistant .stats")).to_contain_text(
             "tokens", timeout=15000)
+    expect(second.locator(".message.assistant .stats")).to_contain_text("finish: length")
+    expect(page.locator(".column").nth(0).locator(".message.assistant .stats")).not_to_contain_text("length")
     table = page.locator("#compare-table")
     expect(table).to_contain_text("1. chat")
     expect(table).to_contain_text("2. gpt-4o")

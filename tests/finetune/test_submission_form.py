@@ -175,6 +175,11 @@ def test_the_jobs_list_filters(form_data, client_as, developer_user, admin_user,
     assert listed(submitter="ada") == ["mine"]
     assert listed(base_model="gpt-4o-mini-2024-07-18", status="submitting") == ["mine"]
     assert listed(resource="987654") == [] and listed(status="nonsense") == []
+    # The table refreshes itself, keeping its filters, while a listed job is on its way; not when none is.
+    moving = client.get("/fine-tuning/", {"submitter": "ada"}).content.decode()
+    assert 'hx-get="/fine-tuning/?submitter=ada" hx-trigger="every 10s"' in moving
+    waiting = client.get("/fine-tuning/", {"status": "awaiting approval"}, HTTP_HX_REQUEST="true")
+    assert waiting.status_code == 200 and "hx-trigger" not in waiting.content.decode()
 
 
 def test_dpo_needs_preference_pairs_and_sends_beta(form_data, make_dataset, client_as, developer_user,
