@@ -109,6 +109,9 @@ def transport_error(error: BaseException, endpoint: str) -> UpstreamError:
     lowered = text.lower()
     if isinstance(error, httpx2.TimeoutException):
         return UpstreamTimeout(f"{endpoint} did not answer in time.", code="timeout")
+    if isinstance(error, httpx2.ProxyError):
+        return UpstreamUnavailable(f"The proxy (HTTPS_PROXY) did not connect Studio to {endpoint}: {text}. Check the "
+                                   "proxy's address and allow-list, or add the host to NO_PROXY.", code="proxy")
     if "certificate" in lowered or "ssl" in lowered or "tls" in lowered:
         return UpstreamUnavailable(f"TLS failed with {endpoint}: {text}. Check that the endpoint is the right host "
                                    "and that its certificate is trusted by this machine.", code="tls")
