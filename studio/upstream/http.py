@@ -20,6 +20,7 @@ import anyio
 import httpx2
 
 from studio.upstream import url_guard
+from studio.upstream.errors import UpstreamUnavailable
 from studio.upstream.url_guard import EndpointPolicy
 
 TIMEOUT = httpx2.Timeout(connect=5.0, read=60.0, write=30.0, pool=10.0)
@@ -59,6 +60,12 @@ def proxy_for(url: httpx2.URL, proxies: dict[str, str]) -> str | None:
     proxy = proxies.get(url.scheme) or proxies.get("all")
     if not proxy or urllib.request.proxy_bypass_environment(host, proxies):
         return None
+    try:
+        httpx2.Proxy(proxy)
+    except (ValueError, TypeError) as error:  # an operator's typo: said, never a crash or a silent direct call
+        raise UpstreamUnavailable(f"The proxy setting ({url.scheme.upper()}_PROXY or ALL_PROXY) is not a proxy URL "
+                                  f"Studio can use: {error}. Use e.g. http://proxy.example.com:3128.",
+                                  code="proxy") from error
     return proxy
 
 

@@ -109,3 +109,10 @@ def test_the_streams_async_transport_goes_through_the_proxy_too(proxy):
     with pytest.raises(httpx2.ProxyError):
         asyncio.run(get())
     assert proxy.lines == [f"CONNECT {UNRESOLVABLE}:443 HTTP/1.1"]
+
+
+def test_a_proxy_setting_that_is_not_a_url_is_said_not_crashed_or_bypassed(proxy, monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "proxy.example.com 3128")
+    with pytest.raises(UpstreamUnavailable) as refused:
+        _get(f"https://{UNRESOLVABLE}/")
+    assert refused.value.code == "proxy" and "HTTPS_PROXY" in refused.value.message
