@@ -97,7 +97,9 @@ def _method(raw: Any, model: ModelSpec, hyperparameters: Any) -> tuple[str, Any,
                                           and 0 < beta <= MAX_BETA):
         raise _invalid(f"method.dpo.hyperparameters.beta must be 'auto' or a number above 0 and at most "
                        f"{MAX_BETA:g}, got {beta!r}.", "method.dpo.hyperparameters.beta")
-    merged = {**(hyperparameters if isinstance(hyperparameters, dict) else {}), **own} if own else hyperparameters
+    if own and hyperparameters is not None and not isinstance(hyperparameters, dict):
+        raise _invalid("'hyperparameters' must be an object.", "hyperparameters")
+    merged = {**(hyperparameters or {}), **own} if own else hyperparameters
     return kind, merged, None if beta in ("auto", None) else float(beta)
 
 

@@ -188,6 +188,11 @@ def test_prompt_completion_data_trains_babbage(sdk):
     ({"method": "dpo"}, "method.type"),
     ({"method": {"type": "supervised", "supervised": {"hyperparameters": {"n_epochs": 99}}}},
      "hyperparameters.n_epochs"),
+    ({"method": {"type": "supervised", "supervised": {"hyperparameters": {"beta": 0.1}}}}, "hyperparameters.beta"),
+    ({"hyperparameters": "fast", "method": {"type": "dpo", "dpo": {"hyperparameters": {"n_epochs": 1}}}},
+     "hyperparameters"),
+    ({"method": {"type": "dpo", "dpo": {"hyperparameters": {"beta": 0}}}},
+     "method.dpo.hyperparameters.beta"),
 ])
 def test_invalid_create_requests_are_400_invalid_payload(http, engine, training_file, overrides, target):
     body = {"model": "gpt-4o-mini", "training_file": training_file.id, **overrides}
