@@ -40,9 +40,11 @@ def pytest_runtest_teardown(item, nextitem):
     # The usage writer thread may still hold the record of a test's last call. Written while a transactional
     # test's flush truncates the tables, it deadlocks on PostgreSQL and the flush fails: drain it before any
     # fixture is torn down.
-    from studio.usage.records import pending_writes_flush
+    from studio.usage.records import pending_writes_flush, writer_connection_close
 
     pending_writes_flush()
+    if nextitem is None:  # the last test: the test database is dropped next, with no session left open on it
+        writer_connection_close()
 
 
 def pytest_collection_modifyitems(items):

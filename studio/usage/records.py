@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from django.utils import timezone
 
 from shared_rules import pricing
@@ -154,3 +154,9 @@ def pending_writes_flush(timeout: float = 10.0) -> None:
         waiting = list(_pending)
     for future in waiting:
         future.result(timeout=timeout)
+
+
+def writer_connection_close() -> None:
+    """Close the writer thread's database connection (kept open between writes): a test run dropping its database
+    waits for no one."""
+    _writer.submit(connections.close_all).result(timeout=10)
