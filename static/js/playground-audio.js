@@ -44,12 +44,14 @@
   $("speech-text").addEventListener("input", describeTts);
   $("speed").addEventListener("input", function () { $("speed-out").textContent = $("speed").value; });
 
-  function useSource(blob, name) {
+  function useSource(blob, name, kept) {
     source = {blob: blob, name: name};
     if (sourceUrl) URL.revokeObjectURL(sourceUrl);
     sourceUrl = URL.createObjectURL(blob);
     $("source-player").src = sourceUrl;
     $("source-player").hidden = false;
+    $("source-name").hidden = false;
+    $("source-name").textContent = name + (kept ? " (kept with this session)" : "");
   }
 
   $("audio-file").addEventListener("change", function () {
@@ -278,7 +280,7 @@
   }
   var keptSource = lastTranscript && lastTranscript.source_audio;
   if (keptSource) {
-    fetchKept(keptSource.url).then(function (blob) { if (blob) useSource(blob, keptSource.name); });
+    fetchKept(keptSource.url).then(function (blob) { if (blob) useSource(blob, keptSource.name, true); });
   }
   if (speechAudio) {
     fetchKept(speechAudio.url).then(function (blob) {

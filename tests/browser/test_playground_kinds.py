@@ -114,6 +114,7 @@ def test_the_audio_round_trip(developer_page, site):
     expect(page.locator("#speech-result")).to_be_visible()
     page.wait_for_function("() => document.getElementById('source-player').src.startsWith('blob:') && "
                            "document.getElementById('speech-player').src.startsWith('blob:')")
+    expect(page.locator("#source-name")).to_have_text("speech.wav (kept with this session)")
     page.locator("#transcript .segment").first.click()
     page.wait_for_function("() => document.getElementById('source-player').duration > 0")
 
