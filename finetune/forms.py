@@ -11,6 +11,7 @@ from django.conf import settings
 from finetune import services
 from finetune.models import Dataset, FineTuningSettings, Job, JobCheckpoint
 from studio.estimator.selectors import fine_tunable_models
+from studio.resources.access import usable_resources
 from studio.resources.forms import DEPLOYMENT_NAME
 from studio.resources.models import Deployment, Resource
 
@@ -79,8 +80,11 @@ class JobForm(forms.Form):
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     acknowledge_warnings = forms.BooleanField(required=False, label="I have read the dataset's warnings")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # Only the resources this person may use (Resource.access); None (a script, a test) leaves all of them.
+        self.resources = usable_resources(user) if user is not None else Resource.objects.all()
+        self.fields["resource"].queryset = self.resources
         usable = Dataset.objects.filter(check_state=Dataset.CheckState.USABLE)
         self.fields["training_dataset"].queryset = usable
         self.fields["validation_dataset"].queryset = usable
@@ -110,7 +114,7 @@ class JobForm(forms.Form):
     def _chosen_resource(self) -> Resource | None:
         pk = self.data.get("resource") or self.initial.get("resource")
         try:
-            return Resource.objects.filter(pk=int(pk)).first() if pk else None
+            return self.resources.filter(pk=int(pk)).first() if pk else None
         except (TypeError, ValueError):
             return None
 

@@ -138,7 +138,7 @@ def _form_estimate(form: JobForm):
 @require_http_methods(["GET", "POST"])
 def job_create(request):
     initial = {"resource": request.GET.get("resource"), "training_dataset": request.GET.get("dataset")}
-    form = JobForm(request.POST or None, initial={k: v for k, v in initial.items() if v})
+    form = JobForm(request.POST or None, user=request.user, initial={k: v for k, v in initial.items() if v})
     submitting = request.method == "POST" and not request.htmx
     if form.is_bound:
         form.is_valid()

@@ -26,3 +26,4 @@ class PlaygroundConfig(AppConfig):
         for model in (Deployment, Resource):
             post_save.connect(DEPLOYMENTS.clear, sender=model, dispatch_uid=f"relay-forget-{model.__name__}-save")
             post_delete.connect(DEPLOYMENTS.clear, sender=model, dispatch_uid=f"relay-forget-{model.__name__}-delete")
+        m2m_changed.connect(DEPLOYMENTS.clear, sender=Resource.members.through, dispatch_uid="relay-forget-members")

@@ -12,6 +12,7 @@ from typing import Any
 
 from shared_rules.json_input import JSONInputError, loads_bounded
 from studio.core.ttl_cache import TTLCache
+from studio.resources.access import may_use, refusal_message, resource_members
 from studio.resources.models import Deployment
 from studio.upstream.relay import RelayTarget, relay_target
 from studio.usage.models import UsageRecord
@@ -158,9 +159,11 @@ def call_prepare(user, payload: dict[str, Any]) -> PreparedCall:
     pk = row_id(payload.get("deployment"))
     if pk is None:
         raise CallRefused("choose a deployment", param="deployment")
-    deployment, target = DEPLOYMENTS.get((pk, operation), lambda: _deployment_and_target(pk, operation))
+    deployment, target, members = DEPLOYMENTS.get((pk, operation), lambda: _deployment_and_target(pk, operation))
     if deployment is None:
         raise CallRefused("choose a deployment (the one picked no longer exists)", param="deployment", status=404)
+    if not may_use(user, members):
+        raise CallRefused(refusal_message(deployment.resource), param="deployment", status=403, code="forbidden")
     kind, capabilities = OPERATIONS[operation][1:]
     if deployment.capability not in capabilities:
         raise CallRefused(f"{deployment.name} is a {deployment.get_capability_display().lower()} deployment; "
@@ -175,17 +178,22 @@ def call_prepare(user, payload: dict[str, Any]) -> PreparedCall:
 
 # Every streamed call reads its deployment, its resource and the resource's key: kept for a few seconds per
 # process (the relay's first token should not wait on the database), and dropped when this process saves either.
-DEPLOYMENTS: TTLCache[tuple[Deployment | None, RelayTarget | None]] = TTLCache(seconds=5.0)
+# With the deployment: who may use its resource (None for everyone), so that the check needs no database either.
+DEPLOYMENTS: TTLCache[tuple[Deployment | None, RelayTarget | None, frozenset[int] | None]] = TTLCache(seconds=5.0)
 
 
-def recently_prepared(payload: dict[str, Any]) -> bool:
-    """True when the deployment the payload names is in memory (call_prepare will not touch the database)."""
+def recently_prepared(user, payload: dict[str, Any]) -> bool:
+    """True when the deployment the payload names, and whether this user may use it, are in memory (call_prepare
+    will not touch the database)."""
     pk = row_id(payload.get("deployment"))
-    return pk is not None and DEPLOYMENTS.peek((pk, payload.get("operation") or "chat/completions")) is not None
+    cached = DEPLOYMENTS.peek((pk, payload.get("operation") or "chat/completions")) if pk is not None else None
+    return cached is not None and may_use(user, cached[2], recent_only=True) is not None
 
 
-def _deployment_and_target(pk: int, operation: str) -> tuple[Deployment | None, RelayTarget | None]:
+def _deployment_and_target(pk: int, operation: str) -> tuple[Deployment | None, RelayTarget | None,
+                                                               frozenset[int] | None]:
     deployment = Deployment.objects.active().select_related("resource").filter(pk=pk).first()
     if deployment is None:
-        return None, None
-    return deployment, relay_target(deployment.resource, deployment.name, operation)
+        return None, None, None
+    return (deployment, relay_target(deployment.resource, deployment.name, operation),
+            resource_members(deployment.resource))

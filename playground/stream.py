@@ -180,7 +180,7 @@ def call_for_request(request) -> PreparedCall:
 def call_if_cached(request) -> PreparedCall | None:
     """The same call when its deployment and price are in memory (no database, so no thread hop), else None."""
     payload = request_payload(request)
-    if not recently_prepared(payload) or not price_book_is_cached():
+    if not recently_prepared(request.user, payload) or not price_book_is_cached():
         return None
     call = call_prepare(request.user, payload)
     call.tariff = tariff_for(call.deployment)

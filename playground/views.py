@@ -45,7 +45,7 @@ def _deployment_option(deployment: Deployment) -> dict:
 def index(request):
     recent = sessions.sessions_of(request.user)[:8]
     return render(request, "playground/index.html", {
-        "deployments": deployments_for(tuple(Deployment.Capability.values)), "recent": recent,
+        "deployments": deployments_for(request.user, tuple(Deployment.Capability.values)), "recent": recent,
     })
 
 
@@ -62,7 +62,7 @@ def chat(request):
             raise Http404("No such session.") from error
     compare = [part for part in (p.strip() for p in request.GET.get("compare", "").split(","))
                if part.isascii() and part.isdigit() and len(part) < 18][:3]
-    deployments = deployments_for(("chat",))
+    deployments = deployments_for(request.user, ("chat",))
     context = {
         "session": session,
         "read_only": session is not None and session.owner_id != request.user.pk,
@@ -232,7 +232,8 @@ def view_code(request):
             body = check_body(operation, body)
         elif not isinstance(body, dict):
             raise CallRefused("body must be a JSON object", param="body")
-        deployment = Deployment.objects.select_related("resource").get(pk=row_id(data.get("deployment")))
+        deployment = Deployment.objects.usable_by(request.user).select_related("resource").get(
+            pk=row_id(data.get("deployment")))
     except CallRefused as refused:
         return _json_error(refused.message, param=refused.param)
     except (TypeError, ValueError, Deployment.DoesNotExist):
@@ -246,7 +247,8 @@ def image_cost(request):
     """The estimator's image-token rule for one attached image: POST {"deployment", "width", "height", "detail"}."""
     try:
         data = request_payload(request)
-        deployment = Deployment.objects.select_related("resource").get(pk=row_id(data.get("deployment")))
+        deployment = Deployment.objects.usable_by(request.user).select_related("resource").get(
+            pk=row_id(data.get("deployment")))
         width, height = int(data.get("width")), int(data.get("height"))
         detail = data.get("detail") or "auto"
         counted = image_tokens(width, height, detail, deployment.model_name)

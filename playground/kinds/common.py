@@ -12,6 +12,7 @@ from playground import sessions
 from playground.calls import CallRefused
 from playground.models import PlaygroundSession
 from playground.stream import status_of_error
+from studio.resources.access import may_use, refusal_message, resource_members
 from studio.resources.models import Deployment
 from studio.upstream.errors import ContentFiltered, RateLimited, UpstreamError
 from studio.usage.records import record_fields_for, usage_record
@@ -48,12 +49,13 @@ def answers_json(view):
     return wrapped
 
 
-def deployments_for(capabilities: tuple[str, ...]) -> list[Deployment]:
-    return list(Deployment.objects.active().filter(capability__in=capabilities).select_related("resource")
-                .order_by("resource__name", "name"))
+def deployments_for(user, capabilities: tuple[str, ...]) -> list[Deployment]:
+    """The deployments of these kinds on the resources the user may use."""
+    return list(Deployment.objects.active().usable_by(user).filter(capability__in=capabilities)
+                .select_related("resource").order_by("resource__name", "name"))
 
 
-def deployment_for(pk: Any, capabilities: tuple[str, ...], what: str) -> Deployment:
+def deployment_for(user, pk: Any, capabilities: tuple[str, ...], what: str) -> Deployment:
     try:
         if isinstance(pk, bool) or not 0 < int(pk) < 2**63:
             raise ValueError(pk)
@@ -61,6 +63,8 @@ def deployment_for(pk: Any, capabilities: tuple[str, ...], what: str) -> Deploym
     except (TypeError, ValueError, OverflowError, Deployment.DoesNotExist) as error:
         raise CallRefused("choose a deployment (the one picked no longer exists)", param="deployment",
                           status=404) from error
+    if not may_use(user, resource_members(deployment.resource)):
+        raise CallRefused(refusal_message(deployment.resource), param="deployment", status=403, code="forbidden")
     if deployment.capability not in capabilities:
         raise CallRefused(f"{deployment.name} is a {deployment.get_capability_display().lower()} deployment; "
                           f"{what} needs {' or '.join(capabilities)}", param="deployment")

@@ -44,7 +44,7 @@ def _page(request, kind: str, template: str, deployments: list, **extra):
 @require_GET
 def completions_page(request):
     options = []
-    for deployment in deployments_for(COMPLETION_CAPABILITIES):
+    for deployment in deployments_for(request.user, COMPLETION_CAPABILITIES):
         info = model_info(deployment.model_name)
         max_output = info.max_output if info and info.max_output else 4096
         options.append(deployment_option(deployment, chat=deployment.capability == "chat", max_output=max_output,
@@ -58,7 +58,7 @@ def completions_page(request):
 def completions_run(request):
     """POST {"deployment", "body"}: a completion in one answer (best_of, or logprobs for every token at once)."""
     data = parse_request(request.body)
-    deployment = deployment_for(data.get("deployment"), COMPLETION_CAPABILITIES, "completions")
+    deployment = deployment_for(request.user, data.get("deployment"), COMPLETION_CAPABILITIES, "completions")
     return completions.completions_run(request.user, deployment, data.get("body"))
 
 
@@ -77,7 +77,7 @@ def completion_tokens(request):
 def embeddings_page(request):
     options = [deployment_option(d, dimensions=embeddings.native_dimensions(d.model_name),
                                  dimensions_settable=embeddings.dimensions_settable(d.model_name))
-               for d in deployments_for(("embeddings",))]
+               for d in deployments_for(request.user, ("embeddings",))]
     return _page(request, Kind.EMBEDDINGS, "playground/embeddings.html", options,
                  max_inputs=embeddings.MAX_INPUTS)
 
@@ -87,7 +87,7 @@ def embeddings_page(request):
 @answers_json
 def embeddings_run(request):
     data = parse_request(request.body)
-    deployment = deployment_for(data.get("deployment"), ("embeddings",), "embeddings")
+    deployment = deployment_for(request.user, data.get("deployment"), ("embeddings",), "embeddings")
     return embeddings.embeddings_run(request.user, deployment, inputs=data.get("inputs"),
                                      dimensions=data.get("dimensions"), query=data.get("query") or "")
 
@@ -97,7 +97,7 @@ def embeddings_run(request):
 @require_GET
 def images_page(request):
     options = [deployment_option(d, options=images.options_for(d.model_name), unit_costs=images.unit_costs(d))
-               for d in deployments_for(("images",))]
+               for d in deployments_for(request.user, ("images",))]
     return _page(request, Kind.IMAGES, "playground/images.html", options)
 
 
@@ -106,7 +106,7 @@ def images_page(request):
 @answers_json
 def images_generate(request):
     data = parse_request(request.body)
-    deployment = deployment_for(data.get("deployment"), ("images",), "image generation")
+    deployment = deployment_for(request.user, data.get("deployment"), ("images",), "image generation")
     try:
         stored, details = images.images_generate(request.user, deployment, data,
                                                  own_session(request.user, data.get("session")))
@@ -127,7 +127,7 @@ def image_file(request, pk: int):
 @viewer_required
 @require_GET
 def audio_page(request):
-    options = [deployment_option(d, **audio.price_hints(d)) for d in deployments_for(("audio",))]
+    options = [deployment_option(d, **audio.price_hints(d)) for d in deployments_for(request.user, ("audio",))]
     return _page(request, Kind.AUDIO, "playground/audio.html", options, upload_limit=audio.UPLOAD_LIMIT,
                  voices=audio.VOICES, speech_formats=audio.SPEECH_FORMATS, response_formats=audio.RESPONSE_FORMATS,
                  languages=audio.LANGUAGES, speech_limit=audio.SPEECH_LIMIT,
@@ -144,7 +144,7 @@ def audio_transcribe(request):
     if upload is None:
         raise CallRefused("choose an audio file or record one", param="file")
     audio.upload_checked(upload.name, upload.size)  # before reading it, and before anything goes upstream
-    deployment = deployment_for(request.POST.get("deployment"), ("audio",), "transcription")
+    deployment = deployment_for(request.user, request.POST.get("deployment"), ("audio",), "transcription")
     if audio.is_speech_model(deployment.model_name):
         raise CallRefused(f"{deployment.name} is a text-to-speech deployment; pick a Whisper one",
                           param="deployment")
@@ -166,7 +166,7 @@ def audio_transcribe(request):
 def audio_speech(request):
     """JSON {deployment, input, voice, response_format, speed} -> the audio, its figures in X-Studio-* headers."""
     data = parse_request(request.body)
-    deployment = deployment_for(data.get("deployment"), ("audio",), "speech")
+    deployment = deployment_for(request.user, data.get("deployment"), ("audio",), "speech")
     if not audio.is_speech_model(deployment.model_name):
         raise CallRefused(f"{deployment.name} transcribes; pick a text-to-speech deployment", param="deployment")
     answer, figures = audio.speak(request.user, deployment, data)
@@ -207,7 +207,7 @@ def _int_or_none(text: str | None) -> int | None:
 def audio_code(request):
     """View code for a transcription or translation: the form fields, and the file as a local file name."""
     data = parse_request(request.body)
-    deployment = deployment_for(data.get("deployment"), ("audio",), "audio")
+    deployment = deployment_for(request.user, data.get("deployment"), ("audio",), "audio")
     operation = data.get("operation")
     if operation not in ("audio/transcriptions", "audio/translations", "audio/speech"):
         raise CallRefused("operation must be audio/transcriptions, audio/translations or audio/speech",

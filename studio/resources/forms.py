@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.db import models
 
 from studio.resources.models import DEFAULT_ARM_ENDPOINT, CatalogModel, Deployment, QuotaUsage, Resource
@@ -56,7 +57,9 @@ class ResourceForm(forms.ModelForm):
         formfield_callback = _https_urls
         fields = ["name", "kind", "endpoint", "api_style", "api_version", "auth", "api_key", "entra_mode",
                   "tenant_id", "client_id", "client_secret", "certificate", "arm_endpoint", "subscription_id",
-                  "resource_group", "account_name", "location", "arm_token", "allow_http_loopback"]
+                  "resource_group", "account_name", "location", "arm_token", "allow_http_loopback", "access",
+                  "members"]
+        widgets = {"access": forms.RadioSelect, "members": forms.CheckboxSelectMultiple}
         labels = {"arm_endpoint": "ARM endpoint", "api_style": "API style", "entra_mode": "Entra ID identity",
                   "allow_http_loopback": "Allow plain http to this machine"}
         help_texts = {"subscription_id": "Needed for deployments, catalog, quota and content filters through ARM.",
@@ -64,11 +67,16 @@ class ResourceForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = get_user_model().objects.filter(is_active=True).order_by("username")
+        self.fields["access"].required = False  # absent (a script's POST): the resource keeps what it had
         if not self.instance.pk:
             self.fields["arm_endpoint"].initial = DEFAULT_ARM_ENDPOINT
         elif self.instance.has_api_key:
             self.fields["api_key"].help_text = (f"A key ending in …{self.instance.api_key_last4} is stored; leave "
                                                 "blank to keep it, or type a new one to replace it.")
+
+    def clean_access(self):
+        return self.cleaned_data["access"] or self.instance.access or Resource.Access.EVERYONE
 
     def clean_endpoint(self):
         endpoint = self.cleaned_data["endpoint"].rstrip("/")

@@ -58,6 +58,17 @@ class Resource(models.Model):
     arm_token_encrypted = models.TextField(blank=True, editable=False)
     allow_http_loopback = models.BooleanField(
         default=False, help_text="Allow plain http to this machine (127.0.0.1, ::1) for a local server.")
+
+    class Access(models.TextChoices):
+        EVERYONE = "everyone", "Everyone signed in (by role)"
+        LISTED = "listed", "Only the people listed, and Admins"
+
+    access = models.CharField(max_length=10, choices=Access, default=Access.EVERYONE, verbose_name="who may use it",
+                              help_text="Who may send to its deployments and see them in the playgrounds and "
+                                        "fine-tuning. Roles still apply: a Viewer never sends.")
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="usable_resources",
+                                     verbose_name="people who may use it",
+                                     help_text="Used when only the people listed may use it.")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -133,6 +144,12 @@ class Resource(models.Model):
 class DeploymentQuerySet(models.QuerySet):
     def active(self):
         return self.filter(removed_upstream_at__isnull=True)
+
+    def usable_by(self, user):
+        """The deployments of the resources the user may use (see `Resource.access`)."""
+        from studio.resources.access import usable_resources
+
+        return self.filter(resource__in=usable_resources(user))
 
 
 class Deployment(models.Model):

@@ -77,12 +77,13 @@ def local_engine_secrets(url: str | None = None) -> LocalEngineSecrets:
 # --- resources: writes with their audit events ------------------------------------------------------------------
 AUDITED_FIELDS = ("name", "kind", "endpoint", "api_style", "api_version", "auth", "entra_mode", "tenant_id",
                   "client_id", "arm_endpoint", "subscription_id", "resource_group", "account_name", "location",
-                  "allow_http_loopback")
+                  "allow_http_loopback", "access")
 
 
 def resource_snapshot(resource: Resource) -> dict:
     """What the audit trail keeps of a resource: its settings, and whether each secret is set (never the secret)."""
     values = {field: getattr(resource, field) for field in AUDITED_FIELDS}
+    values["members"] = sorted(resource.members.values_list("username", flat=True)) if resource.pk else []
     values.update({"api_key_set": bool(resource.api_key_encrypted), "api_key_last4": resource.api_key_last4,
                    "client_secret_set": bool(resource.client_secret_encrypted),
                    "certificate_set": bool(resource.certificate_encrypted),
@@ -99,6 +100,7 @@ def resource_save(form, *, user) -> Resource:
     if creating:
         resource.created_by = user
     resource.save()
+    form.save_m2m()  # the people listed as members
     after = resource_snapshot(resource)
     secrets_changed = [name for name in ("api_key", "client_secret", "certificate", "arm_token")
                        if form.cleaned_data.get(name)]
