@@ -45,8 +45,16 @@ def wait_for(predicate, timeout: float):
     return None
 
 
+def _command(process: psutil.Process) -> str:
+    """A child's command line; "" for one that has just died (a zombie the stack has not reaped yet has none)."""
+    try:
+        return " ".join(process.cmdline())
+    except psutil.NoSuchProcess:  # ZombieProcess included
+        return ""
+
+
 def _restarted_worker(stack_pid: int, old_pid: int) -> bool:
-    return any("celery -A studio worker" in " ".join(p.cmdline()) and p.pid != old_pid
+    return any("celery -A studio worker" in _command(p) and p.pid != old_pid
                for p in psutil.Process(stack_pid).children())
 
 
