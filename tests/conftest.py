@@ -47,6 +47,32 @@ def pytest_runtest_teardown(item, nextitem):
         writer_connection_close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _flush_outlasts_a_late_write():
+    """Another process of the suite's (the site under uvicorn, a Celery worker) may write a usage record just as a
+    transactional test's flush truncates the tables. On PostgreSQL the two can deadlock, and the database may abort
+    the flush; the write has finished by then, so the flush is tried again. TRUNCATE happens only in tests."""
+    import time
+
+    from django.db.backends.base.operations import BaseDatabaseOperations
+    from django.db.utils import OperationalError
+
+    original = BaseDatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        for attempt in range(5):
+            try:
+                return original(self, sql_list)
+            except OperationalError as error:
+                if "deadlock" not in str(error).lower() or attempt == 4:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+
+    BaseDatabaseOperations.execute_sql_flush = execute_sql_flush
+    yield
+    BaseDatabaseOperations.execute_sql_flush = original
+
+
 def pytest_collection_modifyitems(items):
     # Playwright's sync API leaves an event loop running in the main thread once a browser test has run;
     # browser tests go last so that no other test (asyncio.run, the ORM's async-safety check) meets it.
